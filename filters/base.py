@@ -1,0 +1,48 @@
+"""The contract of a cleaning step: plain Python, no Beam.
+
+A step takes a Document and returns either a Document (kept, possibly changed) or a `Drop` with a
+named reason. Every drop is counted under its reason by the Beam wrapper in `pipeline/transforms.py`.
+Steps that need a model load it in `setup()`, which the wrapper calls once per worker.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+from pipeline.document import Document
+
+
+class Drop(NamedTuple):
+    reason: str
+
+
+StepResult = Document | Drop
+
+
+class Step(Protocol):
+    name: str
+
+    def setup(self) -> None: ...
+
+    def __call__(self, doc: Document) -> StepResult: ...
+
+
+class SimpleStep:
+    """Base class for steps without a model: subclasses set `name` and implement `__call__`."""
+
+    name = "step"
+
+    def setup(self) -> None:
+        return None
+
+
+class MinLength(SimpleStep):
+    """Drop documents shorter than `min_chars` characters (CCNet min_len = 300)."""
+
+    name = "length"
+
+    def __init__(self, min_chars: int = 300) -> None:
+        self.min_chars = min_chars
+
+    def __call__(self, doc: Document) -> StepResult:
+        return doc if len(doc.text) >= self.min_chars else Drop("too_short")

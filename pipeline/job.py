@@ -1,0 +1,159 @@
+"""`llama-data run SOURCE`: read a source's native files, clean them with its stages, write Parquet
+shards and stats.json. One Beam pipeline; the per-source stages come from `pipeline/jobs/`."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import math
+import os
+import time
+from typing import Any
+
+from pipeline.document import SOURCES
+from pipeline.runner import add_runner_arguments, beam_args_for, pipeline_options, print_dry_run
+
+log = logging.getLogger(__name__)
+TARGET_SHARD_BYTES = 256 * 1024 * 1024
+
+
+def expand_inputs(patterns: list[str]) -> list[str]:
+    """Expand globs through Beam's FileSystems (local, gs://, s3://); sorted, de-duplicated."""
+    from apache_beam.io.filesystems import FileSystems
+
+    paths: set[str] = set()
+    sizes: dict[str, int] = {}
+    for pattern in patterns:
+        for m in FileSystems.match([pattern])[0].metadata_list:
+            if os.path.isdir(m.path):
+                continue
+            paths.add(m.path)
+            sizes[m.path] = m.size_in_bytes
+    if not paths:
+        raise FileNotFoundError(f"no input files match {' '.join(patterns)}")
+    expand_inputs.sizes = sizes  # type: ignore[attr-defined]
+    return sorted(paths)
+
+
+def metrics_to_stats(result: Any) -> dict[str, Any]:
+    """Beam counters of our namespace -> {read, kept, files, dropped{reason}, skipped{reason}, ...}."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from pipeline.transforms import NAMESPACE
+
+    stats: dict[str, Any] = {"dropped": {}, "skipped": {}}
+    for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        name, value = c.key.metric.name, c.committed if c.committed is not None else c.attempted
+        if name.startswith("drop."):
+            stats["dropped"][name[5:]] = stats["dropped"].get(name[5:], 0) + value
+        elif name.startswith("skip."):
+            stats["skipped"][name[5:]] = stats["skipped"].get(name[5:], 0) + value
+        else:
+            stats[name] = stats.get(name, 0) + value
+    return stats
+
+
+def clear_old_shards(output: str) -> None:
+    """Remove shards of an earlier run so a rerun with fewer shards leaves no stale files."""
+    if "://" in output:
+        return
+    for p in glob.glob(os.path.join(output, "part-*.parquet")):
+        os.remove(p)
+
+
+def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespace,
+            beam_args: list[str], num_shards: int = 0, dry_run: bool = False) -> dict[str, Any]:
+    import apache_beam as beam
+
+    from pipeline.jobs import job_for
+    from pipeline.store import schema_for, to_row, write_stats
+    from pipeline.transforms import CountAs, ReadFiles
+
+    spec = job_for(source)
+    paths = expand_inputs(inputs)
+    total_bytes = sum(expand_inputs.sizes.values())  # type: ignore[attr-defined]
+    if num_shards <= 0:
+        num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
+    log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)
+    os.makedirs(output, exist_ok=True) if "://" not in output else None
+    schema = schema_for(spec.meta_keys)
+    meta_keys = spec.meta_keys
+
+    p = beam.Pipeline(options=pipeline_options(beam_args))
+    docs = (
+        p
+        | "ListFiles" >> beam.Create(paths)
+        | "SpreadFiles" >> beam.Reshuffle()
+        | f"Read:{source}" >> beam.ParDo(ReadFiles(source, spec.reader_options(args)))
+    )
+    docs = spec.build(docs, args, output)
+    _ = (
+        docs
+        | "CountKept" >> beam.ParDo(CountAs("kept"))
+        | "ToRows" >> beam.Map(to_row, meta_keys)
+        | "WriteParquet" >> beam.io.WriteToParquet(
+            os.path.join(output, "part"),
+            schema,
+            codec="zstd",
+            file_name_suffix=".parquet",
+            num_shards=num_shards,
+            shard_name_template="-SSSSS-of-NNNNN",
+        )
+    )
+    if dry_run:
+        print_dry_run(beam_args, p)
+        return {}
+    clear_old_shards(output)
+    t0 = time.time()
+    result = p.run()
+    result.wait_until_finish()
+    stats = metrics_to_stats(result)
+    stats.update(source=source, inputs=len(paths), input_bytes=total_bytes, output_shards=num_shards,
+                 wall_seconds=round(time.time() - t0, 2))
+    if "://" not in output:
+        write_stats(output, stats)
+    return stats
+
+
+def print_stats(stats: dict[str, Any]) -> None:
+    print(f"{stats['source']}: read {stats.get('read', 0)} documents from {stats['inputs']} files, "
+          f"kept {stats.get('kept', 0)} in {stats['wall_seconds']} s")
+    for kind in ("skipped", "dropped"):
+        for reason, n in sorted(stats.get(kind, {}).items()):
+            print(f"  {kind:8s} {reason:32s} {n}")
+    extra = {k: v for k, v in stats.items() if k not in ("dropped", "skipped", "source", "inputs", "read", "kept",
+                                                            "wall_seconds", "input_bytes", "output_shards", "files")}
+    for k, v in sorted(extra.items()):
+        print(f"  {k:41s} {v}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    stats = run_job(args.source, args.input, args.output, args, beam_args_for(args, args.beam_args),
+                    num_shards=args.num_shards, dry_run=args.dry_run)
+    if stats:
+        print_stats(stats)
+        print(f"wrote {args.output}/part-*.parquet and {args.output}/stats.json")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from pipeline.jobs import job_for
+
+    p = sub.add_parser(
+        "run",
+        help="run one source's cleaning job (Beam): native files -> cleaned Parquet + stats.json",
+        description="Read SOURCE's native files, apply its cleaning rules (DESIGN.md section 3), and write "
+        "Parquet shards (zstd) plus stats.json with every drop and skip counted by reason.",
+    )
+    srcs = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    for source in SOURCES:
+        spec = job_for(source)
+        sp = srcs.add_parser(source, help=spec.help, description=spec.help)
+        sp.add_argument("--input", nargs="+", required=True, metavar="GLOB",
+                        help="input files (globs; local paths or any Beam filesystem, e.g. gs://)")
+        sp.add_argument("--output", required=True, help="output folder for part-*.parquet and stats.json")
+        sp.add_argument("--num-shards", type=int, default=0, help="output shards (default: one per 256 MB of input)")
+        spec.add_arguments(sp)
+        add_runner_arguments(sp)
+        sp.set_defaults(func=_cmd_run)

@@ -1,0 +1,41 @@
+"""One job per source: `pipeline/jobs/<source>.py` defines `JOB`, a JobSpec.
+
+A JobSpec names the metadata columns the source writes, adds its own options to `llama-data run`,
+and builds its cleaning stages on the PCollection of documents the reader yields. The generic
+read -> clean -> write -> stats.json flow is in `pipeline/job.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.document import SOURCES
+
+
+def _no_args(parser: argparse.ArgumentParser) -> None:
+    return None
+
+
+def _no_reader_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {}
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    source: str
+    meta_keys: tuple[str, ...]
+    # build(docs: PCollection[Document], args, output_dir) -> PCollection[Document]
+    build: Callable[..., Any]
+    add_arguments: Callable[[argparse.ArgumentParser], None] = _no_args
+    reader_options: Callable[[argparse.Namespace], dict[str, Any]] = _no_reader_options
+    help: str = ""
+
+
+def job_for(source: str) -> JobSpec:
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    return importlib.import_module(f"pipeline.jobs.{source}").JOB

@@ -1,0 +1,87 @@
+"""Beam wrappers around the Beam-free pieces: reading files with counted skips, applying steps with
+counted drops. Module-level DoFns only (they must pickle for multi-process and cluster runners)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from filters.base import Drop, Step
+from pipeline.document import Document
+from pipeline.sources import reader_for
+
+NAMESPACE = "llama_data"
+
+
+class _Counters:
+    """Beam counters created on first use and cached (creating one per element is wasteful)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._c: dict[str, Any] = {}
+
+    def inc(self, name: str, n: int = 1) -> None:
+        c = self._c.get(name)
+        if c is None:
+            c = self._c[name] = Metrics.counter(NAMESPACE, f"{self.prefix}{name}")
+        c.inc(n)
+
+
+class ReadFiles(beam.DoFn):
+    """path -> Documents, via the source's reader; skips counted as `skip.<reason>`."""
+
+    def __init__(self, source: str, reader_options: dict[str, Any] | None = None) -> None:
+        self.source = source
+        self.reader_options = reader_options or {}
+
+    def setup(self) -> None:
+        self._read = reader_for(self.source)
+        self._skips = _Counters("skip.")
+        self._docs = Metrics.counter(NAMESPACE, "read")
+        self._files = Metrics.counter(NAMESPACE, "files")
+
+    def process(self, path: str) -> Iterator[Document]:
+        self._files.inc()
+        for doc in self._read(path, self._skips.inc, **self.reader_options):
+            self._docs.inc()
+            yield doc
+
+
+class ApplyStep(beam.DoFn):
+    """Run one cleaning step; drops counted as `drop.<reason>`, the model loaded once in setup()."""
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+
+    def setup(self) -> None:
+        self.step.setup()
+        self._drops = _Counters("drop.")
+
+    def process(self, doc: Document) -> Iterator[Document]:
+        out = self.step(doc)
+        if isinstance(out, Drop):
+            self._drops.inc(out.reason)
+        else:
+            yield out
+
+
+def apply_steps(docs: beam.PCollection, steps: list[Step]) -> beam.PCollection:
+    """Chain steps, each a named transform (`Step:<name>`), in order."""
+    for step in steps:
+        docs = docs | f"Step:{step.name}" >> beam.ParDo(ApplyStep(step))
+    return docs
+
+
+class CountAs(beam.DoFn):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def setup(self) -> None:
+        self._c = Metrics.counter(NAMESPACE, self.name)
+
+    def process(self, x: Any) -> Iterator[Any]:
+        self._c.inc()
+        yield x
