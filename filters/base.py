@@ -12,6 +12,16 @@ from typing import NamedTuple, Protocol
 from pipeline.document import Document
 
 
+def local_path(path: str) -> str:
+    """A local copy of a model file. Remote paths (gs://, s3://) go through Beam's FileSystems; the
+    import is lazy so that filters stay usable, and testable, without Beam."""
+    if "://" not in path:
+        return path
+    from pipeline.files import localize
+
+    return localize(path)
+
+
 class Drop(NamedTuple):
     reason: str
 

@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Beam logs every bundle at INFO; keep the user's terminal for our own progress lines.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    # Beam's GCP module warns about apitools at import even when no GCP path is used.
+    logging.getLogger().addFilter(lambda r: "apitools not found" not in r.getMessage())
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

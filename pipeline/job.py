@@ -26,10 +26,14 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     sizes: dict[str, int] = {}
     for pattern in patterns:
         for m in FileSystems.match([pattern])[0].metadata_list:
-            if os.path.isdir(m.path):
-                continue
             paths.add(m.path)
             sizes[m.path] = m.size_in_bytes
+        # a folder (e.g. a GitHub source tree) is passed to the reader as one input
+        if "://" not in pattern:
+            for d in glob.glob(pattern):
+                if os.path.isdir(d):
+                    paths.add(d.rstrip("/"))
+                    sizes[d.rstrip("/")] = 0
     if not paths:
         raise FileNotFoundError(f"no input files match {' '.join(patterns)}")
     expand_inputs.sizes = sizes  # type: ignore[attr-defined]
@@ -80,12 +84,16 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
     schema = schema_for(spec.meta_keys)
     meta_keys = spec.meta_keys
 
+    # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
+    read_as = spec.reader_source(args) if spec.reader_source else source
     p = beam.Pipeline(options=pipeline_options(beam_args))
     docs = (
         p
-        | "ListFiles" >> beam.Create(paths)
+        | "ListFiles" >> beam.Create(list(enumerate(paths)))
         | "SpreadFiles" >> beam.Reshuffle()
-        | f"Read:{source}" >> beam.ParDo(ReadFiles(source, spec.reader_options(args)))
+        | f"Read:{source}" >> beam.ParDo(
+            ReadFiles(read_as, spec.reader_options(args), tag_input_index=spec.tag_input_index,
+                      label_as=source if read_as != source else None))
     )
     docs = spec.build(docs, args, output)
     _ = (
@@ -109,6 +117,8 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
     result = p.run()
     result.wait_until_finish()
     stats = metrics_to_stats(result)
+    if stats.get("dedup.chars_in"):
+        stats["dedup.removed_char_share"] = round(stats.get("dedup.chars_removed", 0) / stats["dedup.chars_in"], 4)
     stats.update(source=source, inputs=len(paths), input_bytes=total_bytes, output_shards=num_shards,
                  wall_seconds=round(time.time() - t0, 2))
     if "://" not in output:

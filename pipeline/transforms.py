@@ -14,6 +14,7 @@ from pipeline.document import Document
 from pipeline.sources import reader_for
 
 NAMESPACE = "llama_data"
+INPUT_INDEX = "_input_index"  # transient meta: position of the document's file in the sorted input list
 
 
 class _Counters:
@@ -33,9 +34,14 @@ class _Counters:
 class ReadFiles(beam.DoFn):
     """path -> Documents, via the source's reader; skips counted as `skip.<reason>`."""
 
-    def __init__(self, source: str, reader_options: dict[str, Any] | None = None) -> None:
+    def __init__(self, source: str, reader_options: dict[str, Any] | None = None,
+                 tag_input_index: bool = False, label_as: str | None = None) -> None:
         self.source = source
         self.reader_options = reader_options or {}
+        # stages that group by input file (CCNet's dedup groups of N shards) need the file's index
+        self.tag_input_index = tag_input_index
+        # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
+        self.label_as = label_as
 
     def setup(self) -> None:
         self._read = reader_for(self.source)
@@ -43,10 +49,15 @@ class ReadFiles(beam.DoFn):
         self._docs = Metrics.counter(NAMESPACE, "read")
         self._files = Metrics.counter(NAMESPACE, "files")
 
-    def process(self, path: str) -> Iterator[Document]:
+    def process(self, element: str | tuple[int, str]) -> Iterator[Document]:
+        index, path = element if isinstance(element, tuple) else (0, element)
         self._files.inc()
         for doc in self._read(path, self._skips.inc, **self.reader_options):
             self._docs.inc()
+            if self.label_as is not None:
+                doc = Document(doc.id, self.label_as, doc.text, doc.meta)
+            if self.tag_input_index:
+                doc.meta[INPUT_INDEX] = index
             yield doc
 
 

@@ -73,6 +73,23 @@ class IndexedWriter:
         for a in arrays:
             self.add(a)
 
+    def add_flat(self, tokens: np.ndarray, lengths: Iterable[int]) -> None:
+        """Append many sequences at once: `tokens` holds them back to back, `lengths` their sizes
+        (one write per batch instead of one per document)."""
+        arr = np.ascontiguousarray(tokens, dtype=self.dtype)
+        lens = [int(n) for n in lengths]
+        if sum(lens) != arr.size or any(n < 0 for n in lens):
+            raise ValueError(f"add_flat: lengths sum to {sum(lens)}, tokens hold {arr.size}")
+        self._bin.write(arr.tobytes(order="C"))
+        self._lengths.extend(lens)
+        self.tokens += int(arr.size)
+
+    def abort(self) -> None:
+        """Drop a half-written dataset (its temp file); the real names are never touched."""
+        self._bin.close()
+        if os.path.exists(self._tmp_bin):
+            os.remove(self._tmp_bin)
+
     @property
     def documents(self) -> int:
         return len(self._lengths)

@@ -1,18 +1,103 @@
-"""The github job: read GitHub BigQuery JSONL or source trees; cleaning stages plug in here."""
+"""The github job: licence, extension, quality and generated-code filters and header stripping per file
+(filters/github.py), then exact dedup of whole files by content hash (LLaMA section 2.1: "we deduplicate
+the resulting dataset at the file level, with exact matches")."""
 
 from __future__ import annotations
 
-from pipeline.document import Meta
+import argparse
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pipeline.document import Document, Meta
 from pipeline.jobs import JobSpec
+
+# (order key, document, copies): the combine value of the dedup, see `keep_first`
+Candidate = tuple[tuple[str, str, str], Document, int]
+
+
+def to_candidate(doc: Document) -> tuple[str, Candidate]:
+    from filters.github import content_key, order_key
+
+    return content_key(doc), (order_key(doc), doc, 1)
+
+
+def keep_first(values: Iterable[Candidate]) -> Candidate:
+    """Associative and commutative: the smallest (repo, path, id) wins, copies are summed. Used as a
+    combiner so each worker pre-reduces before the shuffle and a key never holds more than one file
+    in memory, however many copies of it exist (jquery.js, LICENSE-like boilerplate, vendored code)."""
+    best: Candidate | None = None
+    total = 0
+    for cand in values:
+        total += cand[2]
+        if best is None or cand[0] < best[0]:
+            best = cand
+    if best is None:
+        raise ValueError("keep_first of no values")
+    return best[0], best[1], total
+
+
+class EmitKept:
+    """(hash, winner) -> the kept file; the other copies are counted as `drop.duplicate_file`."""
+
+    def __init__(self) -> None:
+        self._counter: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_counter": None}
+
+    def __call__(self, kv: tuple[str, Candidate]) -> Iterator[Document]:
+        _, (_, doc, copies) = kv
+        if copies > 1:
+            if self._counter is None:
+                from apache_beam.metrics import Metrics
+
+                from pipeline.transforms import NAMESPACE
+
+                self._counter = Metrics.counter(NAMESPACE, "drop.duplicate_file")
+            self._counter.inc(copies - 1)
+        yield doc
+
+
+def dedup_files(docs):  # noqa: ANN001, ANN201
+    """Exact dedup by SHA-256 of the cleaned text; `CombinePerKey` is a GroupByKey whose values are
+    reduced by `keep_first` before and after the shuffle (combiner lifting)."""
+    import apache_beam as beam
+
+    return (
+        docs
+        | "Dedup:KeyByContent" >> beam.Map(to_candidate)
+        | "Dedup:KeepFirst" >> beam.CombinePerKey(keep_first)
+        | "Dedup:Emit" >> beam.FlatMap(EmitKept())
+    )
 
 
 def build(docs, args, output):  # noqa: ANN001, ANN201
+    from filters.github import github_steps
+    from pipeline.transforms import apply_steps
+
+    steps = github_steps(getattr(args, "max_line_length", 1000), getattr(args, "mean_line_length", 100.0),
+                         getattr(args, "min_alnum_fraction", 0.25))
+    docs = apply_steps(docs, steps)
+    if getattr(args, "file_dedup", True):
+        docs = dedup_files(docs)
     return docs
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("github (thresholds: RedPajama-v1 github_run_filter.py)")
+    g.add_argument("--max-line-length", type=int, default=1000, help="drop files with a line longer than N")
+    g.add_argument("--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer")
+    g.add_argument("--min-alnum-fraction", type=float, default=0.25,
+                   help="drop files whose alphanumeric share is lower")
+    g.add_argument("--no-file-dedup", dest="file_dedup", action="store_false",
+                   help="skip the exact whole-file dedup")
 
 
 JOB = JobSpec(
     source="github",
-    meta_keys=(Meta.REPO, Meta.PATH, Meta.PROG_LANG, Meta.LICENSE, Meta.ORIGIN,),
+    meta_keys=(Meta.REPO, Meta.PATH, Meta.PROG_LANG, Meta.LICENSE, Meta.ORIGIN),
     build=build,
-    help="GitHub BigQuery JSONL or source trees -> cleaned documents",
+    add_arguments=add_arguments,
+    help="GitHub BigQuery JSONL or source trees -> Apache/BSD/MIT code, quality-filtered, headers stripped, "
+         "exact file dedup",
 )

@@ -1,0 +1,45 @@
+"""ArXiv cleaning steps (DESIGN.md section 3): comments out, user macros expanded, only the body from
+the first section to the bibliography kept. The reader has already inlined \\input/\\include."""
+
+from __future__ import annotations
+
+import re
+
+from filters import latex
+from filters.base import Drop, SimpleStep, StepResult
+from pipeline.document import Document
+
+_BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+class RemoveComments(SimpleStep):
+    """`%` comments (not `\\%`) and comment environments. First, so commented-out sections and macro
+    definitions count for nothing."""
+
+    name = "comments"
+
+    def __call__(self, doc: Document) -> StepResult:
+        return doc.with_text(latex.remove_comments(doc.text))
+
+
+class ExtractBody(SimpleStep):
+    """Collect user macros from the whole file (the preamble defines most of them), keep the text from
+    the first sectioning command to the bibliography (and \\appendix, if asked), expand the macros there.
+    No sectioning command -> `no_section`; nothing left -> `empty`."""
+
+    name = "body"
+
+    def __init__(self, cut_appendix: bool = False, expand: bool = True) -> None:
+        self.cut_appendix = cut_appendix
+        self.expand = expand
+
+    def __call__(self, doc: Document) -> StepResult:
+        macros, text = latex.extract_macros(doc.text) if self.expand else ({}, doc.text)
+        span = latex.body_span(text, self.cut_appendix)
+        if span is None:
+            return Drop("no_section")
+        body = latex.expand_macros(text[span[0]:span[1]], macros)
+        body = _BLANKS_RE.sub("\n\n", body).strip()
+        if not body:
+            return Drop("empty")
+        return doc.with_text(body + "\n")

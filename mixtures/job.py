@@ -1,0 +1,155 @@
+"""`llama-data mixture build`: plan, run the shard writer as a Beam job over shard indices, write the
+manifest (DESIGN.md sections 2 and 6).
+
+Shards are independent, so the job is Create(range(K)) -> Reshuffle -> ParDo(write shard k): any Beam
+runner spreads them over workers. The sources are memory-mapped, so workers need the tokens folder and
+the output folder on a POSIX path (local disk or a shared mount). The manifest is written last, from the
+shard sidecars, by the driver.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import re
+import time
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.metrics.metric import MetricsFilter
+
+from mixtures.build import BuildSpec, ShardBuilder, fingerprint, shard_name
+from mixtures.config import MixtureConfig
+from mixtures.inputs import summarize
+from mixtures.plan import Plan, plan_for_tokens
+from mixtures.reader import FORMAT, MANIFEST
+from pipeline.document import SOURCES
+from pipeline.runner import pipeline_options, print_dry_run
+from pipeline.transforms import NAMESPACE
+from tokenizer.indexed import DatasetError, read_sidecar
+
+log = logging.getLogger(__name__)
+_SHARD_FILE = re.compile(r"^shard-(\d{5,})\.(bin|idx|json|src)$")
+
+
+class WriteShard(beam.DoFn):
+    """Writes (or keeps, when already identical) one shard per input index."""
+
+    def __init__(self, spec: BuildSpec) -> None:
+        self.spec = spec
+        self.builder: ShardBuilder | None = None
+        self.built = Metrics.counter(NAMESPACE, "mixture.shards_built")
+        self.kept = Metrics.counter(NAMESPACE, "mixture.shards_kept")
+        self.tokens = Metrics.counter(NAMESPACE, "mixture.tokens_written")
+
+    def setup(self) -> None:
+        self.builder = ShardBuilder(self.spec)
+
+    def process(self, k: int):  # noqa: ANN201
+        assert self.builder is not None
+        side = self.builder.build(k)
+        if side["status"] == "built":
+            self.built.inc()
+            self.tokens.inc(side["n_tokens"])
+            log.info("%s: %d tokens, %d docs in %.1f s", shard_name(k), side["n_tokens"], side["n_docs"],
+                     side["seconds"])
+        else:
+            self.kept.inc()
+        yield k
+
+
+def prepare_output(output: str, num_shards: int) -> None:
+    """Remove what a killed or larger earlier build left: temp files, shards >= K, the old manifest
+    (it is rewritten once every shard is in place)."""
+    os.makedirs(output, exist_ok=True)
+    for path in glob.glob(os.path.join(output, "*.tmp*")):
+        os.remove(path)
+    for name in os.listdir(output):
+        m = _SHARD_FILE.match(name)
+        if m and int(m.group(1)) >= num_shards:
+            os.remove(os.path.join(output, name))
+    if os.path.exists(os.path.join(output, MANIFEST)):
+        os.remove(os.path.join(output, MANIFEST))
+
+
+def build_mixture(config: MixtureConfig, tokens_dir: str, output: str, target: int, seed: int = 0,
+                  shard_tokens: int = 1_000_000_000, max_epochs: float = 4.0, beam_args: list[str] | None = None,
+                  dry_run: bool = False, chunk_tokens: int | None = None) -> dict[str, Any]:
+    plan, summaries = plan_for_tokens(config, tokens_dir, target, shard_tokens, max_epochs)
+    missing = [s.name for s in plan.sources if s.missing]
+    if missing:
+        raise DatasetError(f"{tokens_dir}: no token datasets for {', '.join(missing)} (the mixture needs every "
+                           f"source of {config.name}; see `llama-data mixture plan --available {tokens_dir}`)")
+    for s in plan.sources:
+        if s.data_starved:
+            log.warning("%s is data-starved: %.2f epochs > %g", s.name, s.epochs, max_epochs)
+    budgets = {s.name: s.budget_tokens for s in plan.sources}
+    ref = next(iter(summaries.values()))
+    spec = BuildSpec(tokens_dir=os.path.abspath(tokens_dir), output=os.path.abspath(output), seed=seed,
+                     num_shards=plan.num_shards, budgets=tuple(budgets.items()),
+                     fingerprint=fingerprint(summaries, budgets, seed, plan.num_shards),
+                     vocab_size=ref.vocab_size, tokenizer_sha256=ref.tokenizer_sha256,
+                     **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}))
+    beam_args = list(beam_args or ["--runner=DirectRunner"])
+    p = beam.Pipeline(options=pipeline_options(beam_args))
+    _ = (p | "ShardIndices" >> beam.Create(list(range(plan.num_shards)))
+         | "Spread" >> beam.Reshuffle()
+         | "WriteShard" >> beam.ParDo(WriteShard(spec)))
+    if dry_run:
+        print_dry_run(beam_args, p)
+        return {}
+    prepare_output(output, plan.num_shards)
+    t0 = time.time()
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: (c.committed if c.committed is not None else c.attempted)
+                for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]}
+    manifest = write_manifest(config, plan, summaries, spec)
+    return {"manifest": manifest, "seconds": time.time() - t0,
+            "built": counters.get("mixture.shards_built", 0), "kept": counters.get("mixture.shards_kept", 0)}
+
+
+def write_manifest(config: MixtureConfig, plan: Plan, summaries: dict[str, Any], spec: BuildSpec) -> dict[str, Any]:
+    """manifest.json from the shard sidecars (reader.py documents the schema). No wall-clock values or
+    absolute paths: the same inputs and seed give a byte-identical manifest."""
+    shards: list[dict[str, Any]] = []
+    taken = {n: 0 for n, _ in spec.budgets}
+    docs_taken = {n: 0 for n, _ in spec.budgets}
+    skipped: dict[str, int] = {}
+    for k in range(spec.num_shards):
+        side = read_sidecar(os.path.join(spec.output, shard_name(k)))
+        if side.get("mixture_fingerprint") != spec.fingerprint:
+            raise DatasetError(f"{shard_name(k)}: not written by this build (fingerprint differs)")
+        for n, t in side["source_tokens"].items():
+            taken[n] += t
+            docs_taken[n] += side["source_documents"][n]
+        skipped = side.get("skipped_empty_documents", {})
+        shards.append({"name": shard_name(k), "tokens": side["n_tokens"], "documents": side["n_docs"],
+                       "source_tokens": side["source_tokens"], "source_documents": side["source_documents"],
+                       "planned_source_tokens": side["planned_source_tokens"],
+                       "sha256": {"bin": side["bin_sha256"], "idx": side["idx_sha256"], "src": side["src_sha256"]}})
+    total = sum(taken.values())
+    ref = next(iter(summaries.values()))
+    manifest = {
+        "format": FORMAT, "name": config.name, "provenance": config.provenance,
+        "target_tokens": plan.target_tokens, "seed": spec.seed, "shard_tokens": plan.shard_tokens,
+        "num_shards": spec.num_shards, "total_tokens": total, "total_documents": sum(docs_taken.values()),
+        "tokenizer_sha256": spec.tokenizer_sha256, "vocab_size": spec.vocab_size, "dtype": ref.dtype,
+        "bos_id": 1, "eos_id": 2, "fingerprint": spec.fingerprint,
+        "source_codes": {n: i for i, n in enumerate(SOURCES)},
+        "sources": {s.name: {**s.to_json(), "tokens_taken": taken[s.name], "documents_taken": docs_taken[s.name],
+                             "share": taken[s.name] / total if total else 0.0,
+                             "skipped_empty_documents": skipped.get(s.name, 0),
+                             "inputs": [dict(p) for p in summaries[s.name].parts]}
+                    for s in plan.sources},
+        "shards": shards,
+    }
+    path = os.path.join(spec.output, MANIFEST)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+    return manifest

@@ -1,0 +1,35 @@
+"""Beam side of the wikipedia job: one parse per article gives the cleaned text (main output) and the
+article's external links (tagged output `links`), so the wikitext is not parsed twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+
+from filters.base import Drop
+from filters.wikipedia import clean_article
+from pipeline.document import Document
+from pipeline.transforms import _Counters
+
+LINKS_TAG = "links"
+
+
+class CleanArticle(beam.DoFn):
+    """Document (raw wikitext) -> cleaned Document | drop.<reason>, plus its URLs on LINKS_TAG."""
+
+    def setup(self) -> None:
+        self._drops = _Counters("drop.")
+        self._count = _Counters("")
+
+    def process(self, doc: Document) -> Iterator[Any]:
+        out, links = clean_article(doc)
+        for url in links:
+            yield beam.pvalue.TaggedOutput(LINKS_TAG, url)
+        if links:
+            self._count.inc("external_links", len(links))
+        if isinstance(out, Drop):
+            self._drops.inc(out.reason)
+        else:
+            yield out
