@@ -23,7 +23,6 @@ from apache_beam.metrics.metric import MetricsFilter
 
 from mixtures.build import BuildSpec, ShardBuilder, fingerprint, shard_name
 from mixtures.config import MixtureConfig
-from mixtures.inputs import summarize
 from mixtures.plan import Plan, plan_for_tokens
 from mixtures.reader import FORMAT, MANIFEST
 from pipeline.document import SOURCES

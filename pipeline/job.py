@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from pipeline.document import SOURCES
-from pipeline.runner import add_runner_arguments, beam_args_for, pipeline_options, print_dry_run
+from pipeline.runner import add_runner_arguments, beam_args_for, make_pipeline, print_dry_run
 
 log = logging.getLogger(__name__)
 TARGET_SHARD_BYTES = 256 * 1024 * 1024
@@ -86,7 +86,7 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
 
     # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
     read_as = spec.reader_source(args) if spec.reader_source else source
-    p = beam.Pipeline(options=pipeline_options(beam_args))
+    p = make_pipeline(beam_args)
     docs = (
         p
         | "ListFiles" >> beam.Create(list(enumerate(paths)))

@@ -74,6 +74,22 @@ def pipeline_options(beam_args: list[str]):  # -> PipelineOptions
     return PipelineOptions(beam_args, save_main_session=False)
 
 
+def make_pipeline(beam_args: list[str]):  # -> beam.Pipeline
+    """A Pipeline for the options. For the DirectRunner we name Beam's FnApiRunner directly: Beam's
+    DirectRunner would first try to download its Prism binary from the network (and fall back when
+    offline); the FnApiRunner is what it falls back to, and it honours --direct_running_mode."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    options = pipeline_options(beam_args)
+    runner = options.view_as(StandardOptions).runner
+    if runner in (None, "DirectRunner", "direct"):
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        return beam.Pipeline(runner=FnApiRunner(), options=options)
+    return beam.Pipeline(options=options)
+
+
 def split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Split argv at the first `--`: (project args, Beam args)."""
     if "--" in argv:

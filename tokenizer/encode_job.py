@@ -72,6 +72,16 @@ class WriteSummary(beam.DoFn):
         yield summary
 
 
+def _counters(result: Any) -> dict[str, int]:
+    from apache_beam.metrics.metric import MetricsFilter
+
+    out: dict[str, int] = {}
+    for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        value = c.committed if c.committed is not None else c.attempted
+        out[c.key.metric.name] = out.get(c.key.metric.name, 0) + value
+    return out
+
+
 def run_encode(model_path: str, inputs: list[str], output: str, beam_args: list[str], num_threads: int = 0,
                batch_bytes: int = 8 << 20, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
     from pipeline.runner import pipeline_options, print_dry_run
@@ -102,9 +112,7 @@ def run_encode(model_path: str, inputs: list[str], output: str, beam_args: list[
     t0 = time.time()
     result = p.run()
     result.wait_until_finish()
-    from pipeline.job import metrics_to_stats
-
-    stats = metrics_to_stats(result)
+    stats = _counters(result)
     summaries = {}
     for src in shards:
         with open(os.path.join(output, src, "summary.json"), encoding="utf-8") as f:

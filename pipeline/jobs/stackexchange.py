@@ -6,6 +6,7 @@ reach the filter as a Beam side input."""
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -32,14 +33,22 @@ class _Counted:
         self._counters[name].inc(n)
 
 
-class KeepSites(_Counted):
-    """Keep posts whose site is in the side-input list (the computed top sites)."""
+@functools.lru_cache(maxsize=None)
+def _counter(name: str) -> Any:
+    from apache_beam.metrics import Metrics
 
-    def __call__(self, post: Document, sites: list[str]) -> Iterator[Document]:
-        if post.meta.get(Meta.SITE) in sites:
-            yield post
-        else:
-            self._inc("drop.site_not_kept")
+    from pipeline.transforms import NAMESPACE
+
+    return Metrics.counter(NAMESPACE, name)
+
+
+def keep_sites(post: Document, sites: list[str]) -> Iterator[Document]:
+    """Keep posts whose site is in the side-input list (the computed top sites). A function, not a
+    callable object: Beam passes side inputs only to functions' extra parameters."""
+    if post.meta.get(Meta.SITE) in sites:
+        yield post
+    else:
+        _counter("drop.site_not_kept").inc()
 
 
 class BuildThreads(_Counted):
@@ -86,7 +95,7 @@ def build(docs, args, output):  # noqa: ANN001, ANN201
             | "Sites:All" >> beam.combiners.ToList()  # one (site, count) per site: a few hundred at most
             | "Sites:Top" >> beam.Map(top_sites, n)
         )
-        posts = docs | "Sites:Keep" >> beam.FlatMap(KeepSites(), beam.pvalue.AsSingleton(largest))
+        posts = docs | "Sites:Keep" >> beam.FlatMap(keep_sites, beam.pvalue.AsSingleton(largest))
     return (
         posts
         | "Threads:Key" >> beam.Map(key_by_thread)

@@ -182,7 +182,7 @@ def too_big(nbytes: int, skip: SkipFn) -> bool:
 
 def is_blank(text: str, skip: SkipFn) -> bool:
     """Skip a document with no visible text as `empty`."""
-    if not text.strip():
+    if not text or text.isspace():  # no copy, unlike strip()
         skip("empty")
         return True
     return False

@@ -24,7 +24,11 @@ from pipeline.sources import base
 from pipeline.sources.base import SkipFn
 from pipeline.sources.html_text import html_to_text, sniff_charset
 
-RECORD_TYPES = WarcRecordType.conversion | WarcRecordType.response
+# Plain ints: IntFlag arithmetic is slow in a per-record loop.
+CONVERSION = int(WarcRecordType.conversion)
+RECORD_TYPES = int(WarcRecordType.conversion | WarcRecordType.response)
+_KEPT_HEADERS = ("Content-Length", "WARC-Target-URI", "WARC-Date", "WARC-Record-ID", "WARC-Block-Digest",
+                 "WARC-Payload-Digest")
 
 
 def _record_id(raw: str | None) -> str | None:
@@ -151,6 +155,9 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             except StopIteration:
                 break
             except base.STREAM_ERRORS as exc:
+                # the damage is past the held record, whose block was read whole: it is good
+                if pending is not None and (doc := _document(*pending, skip, origin)) is not None:
+                    yield doc
                 skip(base.stream_error_reason(exc))
                 return
             if pending is not None:
@@ -164,7 +171,8 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             if inflated > base.MAX_DECOMPRESSED_BYTES:
                 skip("decompression_bomb")
                 return
-            if not rec.record_type & RECORD_TYPES:
+            rtype = int(rec.record_type)
+            if not rtype & RECORD_TYPES:
                 continue
             if base.too_big(length, skip):
                 continue
@@ -173,11 +181,12 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             except base.STREAM_ERRORS as exc:
                 skip(base.stream_error_reason(exc))
                 return
-            headers = dict(rec.headers.items())
-            if "Content-Length" not in headers or len(block) < length:  # the stream ended in this record
+            h = rec.headers
+            headers = {k: h.get(k) for k in _KEPT_HEADERS}
+            if headers["Content-Length"] is None or len(block) < length:  # the stream ended in this record
                 skip("truncated_or_corrupt_stream")
                 return
-            pending = (int(rec.record_type), headers, block)
+            pending = (rtype, headers, block)
         if gzipped and not _tail_complete(raw, last_pos):
             skip("truncated_or_corrupt_stream")
             return
@@ -187,8 +196,8 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             yield doc
 
 
-def _document(rtype: int, h: dict[str, str], block: bytes, skip: SkipFn, origin: str) -> Document | None:
-    if rtype == WarcRecordType.conversion:
+def _document(rtype: int, h: dict[str, str | None], block: bytes, skip: SkipFn, origin: str) -> Document | None:
+    if rtype == CONVERSION:
         text = base.decode_utf8(block, skip)
     else:
         text = _http_html(block, skip)
@@ -197,12 +206,12 @@ def _document(rtype: int, h: dict[str, str], block: bytes, skip: SkipFn, origin:
     text = text.rstrip()
     if base.is_blank(text, skip):
         return None
-    url = h.get("WARC-Target-URI", "") or ""
+    url = h.get("WARC-Target-URI") or ""
     digest = h.get("WARC-Block-Digest") or h.get("WARC-Payload-Digest") or ""
     doc_id = _record_id(h.get("WARC-Record-ID")) or stable_id(url, digest)
     return Document(
         id=doc_id,
         source="common_crawl",
         text=text,
-        meta={Meta.URL: url, Meta.TIMESTAMP: h.get("WARC-Date", ""), Meta.DIGEST: digest, Meta.ORIGIN: origin},
+        meta={Meta.URL: url, Meta.TIMESTAMP: h.get("WARC-Date") or "", Meta.DIGEST: digest, Meta.ORIGIN: origin},
     )

@@ -1,0 +1,115 @@
+"""Benchmark `mixture build`: write throughput against this disk's sequential write speed, and peak RSS
+at two targets 10x apart (issue 6). Runs in about a minute.
+
+    .venv/bin/python bench/bench_mixture.py [--workdir DIR] [--small 50M] [--scale 10] [--keep]
+
+1. Synthetic per-source token datasets (mixtures/synthetic.py, Table 1 sized so the large target needs
+   the paper's epochs), written once.
+2. Disk speed: `dd if=/dev/zero bs=8M conv=fdatasync` of as many bytes as the large build writes.
+3. Each build runs in a fresh subprocess (the default in-process DirectRunner) and reports its own
+   ru_maxrss; its time includes a final os.sync(), so the figure is bytes on disk, not in the page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, HERE)
+
+MEAN_LEN = {"common_crawl": 600, "c4": 450, "github": 800, "wikipedia": 700, "books": 20000, "arxiv": 9000,
+            "stackexchange": 900}
+
+CHILD = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, {here!r})
+os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
+from mixtures.config import load_config
+from mixtures.job import build_mixture
+t0 = time.perf_counter()
+out = build_mixture(load_config(), {tokens!r}, {output!r}, {target}, seed=1, shard_tokens={shard})
+os.sync()
+dt = time.perf_counter() - t0
+m = out["manifest"]
+size = sum(os.path.getsize(os.path.join({output!r}, f)) for f in os.listdir({output!r}))
+print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"],
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def dd_speed(path: str, nbytes: int) -> float:
+    """Sequential write MB/s with the data forced to disk (conv=fdatasync)."""
+    count = max(1, nbytes // (8 << 20))
+    r = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=8M", f"count={count}", "conv=fdatasync"],
+                       capture_output=True, text=True, check=True)
+    os.remove(path)
+    m = re.search(r"(\d+) bytes .* copied, ([0-9.]+) s", r.stderr)
+    assert m, r.stderr
+    return int(m.group(1)) / float(m.group(2)) / 1e6
+
+
+def run_build(tokens: str, output: str, target: int, shard: int) -> dict:
+    code = CHILD.format(here=HERE, tokens=tokens, output=output, target=target, shard=shard)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"build failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    from mixtures.config import load_config, parse_tokens
+    from mixtures.synthetic import write_tokens
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workdir", help="folder on the disk to measure (default: a temp folder)")
+    ap.add_argument("--small", default="50M", help="smaller target in tokens (default 50M)")
+    ap.add_argument("--scale", type=int, default=10, help="larger target = small x scale (default 10)")
+    ap.add_argument("--shard-tokens", default="25M")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    small, shard = parse_tokens(args.small), parse_tokens(args.shard_tokens)
+    large = small * args.scale
+    work = args.workdir or tempfile.mkdtemp(prefix="bench_mixture_")
+    os.makedirs(work, exist_ok=True)
+    tokens = os.path.join(work, "tokens")
+    try:
+        t0 = time.perf_counter()
+        config = load_config()
+        docs = {s.name: max(1, round(s.proportion * large / s.epochs_at_reference / MEAN_LEN[s.name]))
+                for s in config.sources}
+        write_tokens(tokens, docs, MEAN_LEN, seed=7)
+        os.sync()
+        in_tokens = sum(json.load(open(os.path.join(tokens, n, "part-00000.json")))["n_tokens"] for n in docs)
+        print(f"inputs: {in_tokens / 1e6:.0f}M tokens, {sum(docs.values())} documents "
+              f"({time.perf_counter() - t0:.1f} s to write)")
+        rows = []
+        for target in (small, large):
+            res = run_build(tokens, os.path.join(work, f"mix-{target}"), target, shard)
+            res["target"] = target
+            rows.append(res)
+            shutil.rmtree(os.path.join(work, f"mix-{target}"))
+        disk = dd_speed(os.path.join(work, "dd.tmp"), rows[-1]["bytes"])
+        print(f"disk sequential write (dd conv=fdatasync, {rows[-1]['bytes'] / 1e9:.2f} GB): {disk:.0f} MB/s")
+        for r in rows:
+            mbs = r["bytes"] / r["seconds"] / 1e6
+            print(f"target {r['target'] / 1e6:.0f}M tokens: {r['shards']} shards, {r['bytes'] / 1e6:.0f} MB in "
+                  f"{r['seconds']:.2f} s (incl. os.sync) = {mbs:.0f} MB/s = {100 * mbs / disk:.0f}% of disk; "
+                  f"peak RSS {r['maxrss_mb']:.0f} MB")
+        growth = rows[1]["maxrss_mb"] / rows[0]["maxrss_mb"]
+        print(f"peak RSS ratio large/small target (x{args.scale}): {growth:.2f}")
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
