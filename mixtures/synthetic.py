@@ -29,7 +29,7 @@ def write_source(tokens_dir: str, source: str, n_docs: int, mean_len: int, vocab
         prefix = os.path.join(tokens_dir, source, f"part-{p:05d}")
         w = IndexedWriter(prefix, dtype)
         seg = lengths[bounds[p] : bounds[p + 1]]
-        flat = rng.integers(3, vocab_size, size=int(seg.sum()), dtype=np.int64).astype(dtype)
+        flat = rng.integers(3, vocab_size, size=int(seg.sum()), dtype=dtype)
         ends = np.cumsum(seg)
         flat[ends - seg] = 1  # BOS, as LLaMA
         flat[ends - 1] = 2  # EOS

@@ -87,9 +87,8 @@ def _pair_refs(pair: tuple[str, str]) -> Iterator[tuple[str, str]]:
 def _fan_out(joined: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
     doc_id, groups = joined
     shingles = list(groups["shingles"])
-    if not shingles:
-        return  # the book was dropped before dedup (cannot happen: pairs come from kept books)
-    for key in groups["pairs"]:
+    # every id in a pair has its shingles (pairs come from the same docs); guard anyway
+    for key in groups["pairs"] if shingles else ():
         yield key, (doc_id, shingles[0])
 
 
@@ -161,4 +160,9 @@ class NearDedupBooks(beam.PTransform):
             | "DecideRemovals" >> beam.FlatMap(minhash.decide_removals)
             | "RemovedKV" >> beam.Map(lambda i: (i, True))
         )
-        return docs | "DropNearDuplicates" >> beam.ParDo(DropRemovedFn(), beam.pvalue.AsDict(removed))
+        # The filter must wait for the whole dedup, which itself reads `docs`: a Reshuffle puts it in a
+        # stage of its own (without it the FnApiRunner fuses it with the docs' producer and leaves
+        # "watermark-pending bundles"; a cluster runner materialises `docs` here anyway).
+        return (docs
+                | "WaitForDedup" >> beam.Reshuffle()
+                | "DropNearDuplicates" >> beam.ParDo(DropRemovedFn(), beam.pvalue.AsDict(removed)))

@@ -26,6 +26,7 @@ KEEP = {"p", "pre", "code", "em", "strong", "b", "i", "a", "ul", "ol", "li", "bl
 _HEAD = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)([^>]*)>")
 _HREF = re.compile(r'href="([^"]*)"')
+_NOLINK = re.compile(r'<a\b(?![^>]*href="http)[^>]*>(.*?)</a>', re.S)
 _CUT = ('class="footer"', 'class="navfooter"', 'class="sphinxsidebar"', 'class="related"', 'class="toc"')
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ATTR = {'"': "&quot;", "\n": "&#xA;", "\r": "&#xD;", "\t": "&#x9;"}
@@ -47,7 +48,8 @@ def sanitize(html: str) -> str:
             return f'<a href="{href.group(1)}">' if href and href.group(1).startswith("http") else "<a>"
         return f"<{close}{name}>"
 
-    out = _TAG.sub(tag, html).replace("¶", "").replace("<a></a>", "")
+    html = _NOLINK.sub(r"\1", html)  # internal links (#anchors, relative pages) keep only their text
+    out = _TAG.sub(tag, html).replace("¶", "")
     return re.sub(r"\n{2,}", "\n", out).strip()
 
 
