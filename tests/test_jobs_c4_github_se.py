@@ -208,11 +208,15 @@ def test_c4_passthrough_keeps_url_and_timestamp(tmp_path) -> None:  # noqa: ANN0
     assert stats["dropped"] == {}
 
 
+# lid.176.ftz is strict at C4's 0.99: ordinary news prose often scores 0.92-0.98, so the fixtures are
+# texts it is sure of (measured: A 0.9989, B 0.9923, B + three lines of A 0.9975).
 ENGLISH_A = (
-    "The museum reopened its doors to the public on Saturday morning after a long renovation.\n"
-    "Visitors can now walk through three new galleries devoted to the history of the river valley.\n"
-    "The curators spent two years restoring the old maps, tools and photographs on display.\n"
-    "Admission remains free for children and students with a valid card."
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of "
+    "foolishness.\n"
+    "We had everything before us, we had nothing before us, we were all going direct to Heaven.\n"
+    "There were a king with a large jaw and a queen with a plain face, on the throne of England.\n"
+    "It was clearer than crystal to the lords of the State preserves of loaves and fishes, that things in "
+    "general were settled for ever."
 )
 ENGLISH_B = (
     "Local farmers say the dry summer has reduced their harvest by almost a third this year.\n"
@@ -244,8 +248,8 @@ def test_c4_clean_mode_turns_wet_into_c4(tmp_path) -> None:  # noqa: ANN001
     assert all(d.source == "c4" and d.meta["lang"] == "en" for d in a[0])
     assert a[0][0].text == ENGLISH_A  # nav, cookie and JavaScript lines gone
     assert a[0][1].text == ENGLISH_B  # the span it shares with the earlier page removed
-    assert a[1]["dropped"] == {"lorem_ipsum": 1, "curly_bracket": 1, "no_valid_lines": 1, "lang_not_selected": 1} \
-        or a[1]["dropped"] == {"lorem_ipsum": 1, "curly_bracket": 1, "no_valid_lines": 1, "lang_score_low": 1}
+    # the French page scores fr 0.985: under the 0.99 bar, so it is counted as low confidence
+    assert a[1]["dropped"] == {"lorem_ipsum": 1, "curly_bracket": 1, "no_valid_lines": 1, "lang_score_low": 1}
     assert a[1]["c4.pages_trimmed_by_span_dedup"] == 1
     _same(a, _run("c4", [wet], str(tmp_path / "b"), ["--mode", "clean"], MULTI))
 

@@ -10,6 +10,17 @@ import torch
 from train_stub.config import CONFIGS, ModelConfig, named_config, peak_flops
 from train_stub.model import Attention, RMSNorm, Transformer, apply_rope, rope_tables
 
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> object:
+    """Tiny matmuls: one thread is faster than several fighting over a shared machine's cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 SMALL = ModelConfig(dim=64, n_layers=2, n_heads=4, vocab_size=50, multiple_of=32, seq_len=32)
 
 
@@ -117,7 +128,7 @@ def test_tiny_model_overfits_a_fixed_batch() -> None:
     x, y = tokens[:, :-1], tokens[:, 1:]
     opt = torch.optim.AdamW(m.param_groups(0.0), lr=1e-2, betas=(0.9, 0.95))
     first = None
-    for _ in range(120):
+    for _ in range(50):
         _, loss = m(x, y)
         first = float(loss.detach()) if first is None else first
         opt.zero_grad()
@@ -125,7 +136,7 @@ def test_tiny_model_overfits_a_fixed_batch() -> None:
         opt.step()
     with torch.no_grad():
         _, loss = m(x, y)
-    assert first > 3.5 and float(loss) < 0.2, (first, float(loss))
+    assert first > 3.5 and float(loss) < 0.1, (first, float(loss))
 
 
 def test_param_groups_decay_matrices_only() -> None:

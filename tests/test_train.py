@@ -24,7 +24,8 @@ SMALL = {"dim": 64, "n_layers": 2, "n_heads": 4, "multiple_of": 32}
 
 def small_args(mixture: str, out: str, **kw: object) -> TrainArgs:
     base = dict(mixture=mixture, out=out, steps=12, batch_size=4, seq_len=32, eval_every=4, eval_batches=2,
-                lr=3e-3, overrides=SMALL, log_every=100)
+                lr=3e-3, overrides=SMALL, log_every=100,
+                threads=1)  # tiny matmuls: one thread is faster, and kinder to a shared machine
     base.update(kw)
     return TrainArgs(**base)  # type: ignore[arg-type]
 
@@ -82,7 +83,7 @@ def test_manifest_mismatch_refused(tmp_path: object, mixture: str) -> None:
     with pytest.raises(DatasetError, match="tokenizer sha256"):
         MixtureData(mixture, seq_len=32, tokenizer_sha256="cd" * 32)
     with pytest.raises(DatasetError, match="vocab_size"):  # a named config with a fixed vocab
-        train(TrainArgs(mixture=mixture, out=str(tmp_path / "o100m"), config="100m", steps=1))  # type: ignore
+        train(small_args(mixture, str(tmp_path / "o100m"), config="100m", overrides={}))  # type: ignore
     # a checkpoint from one tokenizer refuses a mixture made with another
     out = str(tmp_path / "run")  # type: ignore[operator]
     train(small_args(mixture, out, steps=2, eval_every=2))
@@ -142,7 +143,7 @@ def test_cli_train_subcommand(tmp_path: object, mixture: str, capsys: pytest.Cap
     cli.register(parser.add_subparsers())
     out = str(tmp_path / "cli")  # type: ignore[operator]
     args = parser.parse_args(["train", "--mixture", mixture, "--steps", "3", "--out", out, "--batch-size", "2",
-                              "--seq-len", "32", "--eval-every", "3", "--eval-batches", "1"])
+                              "--seq-len", "32", "--eval-every", "3", "--eval-batches", "1", "--threads", "1"])
     assert args.func(args) == 0
     printed = capsys.readouterr().out
     assert '"final_val_loss"' in printed and os.path.exists(os.path.join(out, "summary.json"))

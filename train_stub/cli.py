@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-after", type=int, default=None,
                    help="stop and checkpoint after this step (the schedule still spans --steps)")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all usable cores)")
     p.add_argument("--peak-tflops", type=float, default=None,
                    help="the GPU's dense bf16 peak for MFU, if torch's device name is not known")
     p.set_defaults(func=run)
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         mixture=args.mixture, out=args.out, config=args.config, steps=args.steps, device=args.device,
         batch_size=args.batch_size, grad_accum=args.grad_accum, lr=args.lr, warmup=args.warmup,
         eval_every=args.eval_every, eval_batches=args.eval_batches, seed=args.seed, seq_len=args.seq_len,
-        stop_after=args.stop_after, fresh=args.fresh, peak_tflops=args.peak_tflops))
+        stop_after=args.stop_after, fresh=args.fresh, threads=args.threads, peak_tflops=args.peak_tflops))
     keys = ("steps", "first_loss", "last_loss", "final_val_loss", "unigram_entropy_nats", "tokens_per_s",
             "mfu", "params")
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=2))

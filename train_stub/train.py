@@ -53,6 +53,7 @@ class TrainArgs:
     stop_after: int | None = None  # stop (and checkpoint) after this step, as a preempted run would
     fresh: bool = False  # ignore an existing checkpoint in `out`
     log_every: int = 10
+    threads: int | None = None  # torch CPU threads; None: every core this process may use
     peak_tflops: float | None = None  # for MFU when the GPU is not in config.PEAK_BF16_FLOPS
     overrides: dict[str, Any] = field(default_factory=dict)  # ModelConfig fields (tests: small dims)
 
@@ -126,7 +127,7 @@ def train(a: TrainArgs) -> dict[str, Any]:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(a, name)}")
     if a.device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("--device cuda: no CUDA device visible to torch")
-    torch.set_num_threads(available_cores())
+    torch.set_num_threads(a.threads or available_cores())
     os.makedirs(a.out, exist_ok=True)
     state = None if a.fresh else load_state(a.out)
     if state:  # the checkpoint fixes the model (and so the tokenizer); the manifest must match it

@@ -59,9 +59,9 @@ class CappedReader(io.RawIOBase):
         return True
 
     def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
-        # Never ask past the cap (then 1 byte, to see whether more follows), so what lies below the cap is handed out before the bomb is
-        # reported; and prefer read1(): a plain read() that fails part-way loses the bytes it had
-        # already inflated, i.e. the good records just before the damage.
+        # Never ask past the cap (at the cap, 1 byte to see whether more follows), so what lies below
+        # the cap is handed out before the bomb is reported; and prefer read1(): a plain read() that
+        # fails part-way loses the bytes it had already inflated, i.e. the good records before the damage.
         want = min(len(b), max(self._cap - self._n, 1))
         read1 = getattr(self._raw, "read1", None)
         data = read1(want) if read1 is not None else self._raw.read(want)
