@@ -6,8 +6,10 @@ at two targets 10x apart (issue 6). Runs in about a minute.
 1. Synthetic per-source token datasets (mixtures/synthetic.py, Table 1 sized so the large target needs
    the paper's epochs), written once.
 2. Disk speed: `dd if=/dev/zero bs=8M conv=fdatasync` of as many bytes as the large build writes.
-3. Each build runs in a fresh subprocess (the default in-process DirectRunner) and reports its own
-   ru_maxrss; its time includes a final os.sync(), so the figure is bytes on disk, not in the page cache.
+3. Each build runs in a fresh subprocess (the default in-process DirectRunner) and reports its peak
+   RSS (ru_maxrss, and VmHWM from /proc) and CPU seconds; its time includes a final os.sync(), so the
+   figure is bytes on disk, not in the page cache. The inputs are generated in a subprocess too: Linux
+   carries a parent's ru_maxrss across fork+exec, so a big parent would mask the child's own peak.
 """
 
 from __future__ import annotations
@@ -25,11 +27,18 @@ import time
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
-MEAN_LEN = {"common_crawl": 600, "c4": 450, "github": 800, "wikipedia": 700, "books": 20000, "arxiv": 9000,
-            "stackexchange": 900}
+MEAN_LEN = {
+    "common_crawl": 600,
+    "c4": 450,
+    "github": 800,
+    "wikipedia": 700,
+    "books": 20000,
+    "arxiv": 9000,
+    "stackexchange": 900,
+}
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, re, resource, sys, time
 sys.path.insert(0, {here!r})
 os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
 from mixtures.config import load_config
@@ -40,16 +49,30 @@ os.sync()
 dt = time.perf_counter() - t0
 m = out["manifest"]
 size = sum(os.path.getsize(os.path.join({output!r}, f)) for f in os.listdir({output!r}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+with open("/proc/self/status") as f:
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
 print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"],
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "maxrss_mb": ru.ru_maxrss / 1024, "hwm_mb": hwm, "cpu_s": ru.ru_utime + ru.ru_stime}}))
+"""
+
+MAKE_INPUTS = r"""
+import sys
+sys.path.insert(0, {here!r})
+from mixtures.synthetic import write_tokens
+write_tokens({tokens!r}, {docs!r}, {mean_len!r}, seed=7)
 """
 
 
 def dd_speed(path: str, nbytes: int) -> float:
     """Sequential write MB/s with the data forced to disk (conv=fdatasync)."""
     count = max(1, nbytes // (8 << 20))
-    r = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=8M", f"count={count}", "conv=fdatasync"],
-                       capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        ["dd", "if=/dev/zero", f"of={path}", "bs=8M", f"count={count}", "conv=fdatasync"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     os.remove(path)
     m = re.search(r"(\d+) bytes .* copied, ([0-9.]+) s", r.stderr)
     assert m, r.stderr
@@ -58,7 +81,7 @@ def dd_speed(path: str, nbytes: int) -> float:
 
 def run_build(tokens: str, output: str, target: int, shard: int) -> dict:
     code = CHILD.format(here=HERE, tokens=tokens, output=output, target=target, shard=shard)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if r.returncode:
         raise SystemExit(f"build failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -66,7 +89,6 @@ def run_build(tokens: str, output: str, target: int, shard: int) -> dict:
 
 def main() -> int:
     from mixtures.config import load_config, parse_tokens
-    from mixtures.synthetic import write_tokens
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workdir", help="folder on the disk to measure (default: a temp folder)")
@@ -83,13 +105,27 @@ def main() -> int:
     try:
         t0 = time.perf_counter()
         config = load_config()
-        docs = {s.name: max(1, round(s.proportion * large / s.epochs_at_reference / MEAN_LEN[s.name]))
-                for s in config.sources}
-        write_tokens(tokens, docs, MEAN_LEN, seed=7)
+        docs = {
+            s.name: max(1, round(s.proportion * large / s.epochs_at_reference / MEAN_LEN[s.name]))
+            for s in config.sources
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                MAKE_INPUTS.format(here=HERE, tokens=tokens, docs=docs, mean_len=MEAN_LEN),
+            ],
+            check=True,
+        )
         os.sync()
-        in_tokens = sum(json.load(open(os.path.join(tokens, n, "part-00000.json")))["n_tokens"] for n in docs)
-        print(f"inputs: {in_tokens / 1e6:.0f}M tokens, {sum(docs.values())} documents "
-              f"({time.perf_counter() - t0:.1f} s to write)")
+        in_tokens = 0
+        for n in docs:
+            with open(os.path.join(tokens, n, "part-00000.json"), encoding="utf-8") as f:
+                in_tokens += json.load(f)["n_tokens"]
+        print(
+            f"inputs: {in_tokens / 1e6:.0f}M tokens, {sum(docs.values())} documents "
+            f"({time.perf_counter() - t0:.1f} s to write)"
+        )
         rows = []
         for target in (small, large):
             res = run_build(tokens, os.path.join(work, f"mix-{target}"), target, shard)
@@ -98,11 +134,15 @@ def main() -> int:
             shutil.rmtree(os.path.join(work, f"mix-{target}"))
         disk = dd_speed(os.path.join(work, "dd.tmp"), rows[-1]["bytes"])
         print(f"disk sequential write (dd conv=fdatasync, {rows[-1]['bytes'] / 1e9:.2f} GB): {disk:.0f} MB/s")
+        print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for r in rows:
             mbs = r["bytes"] / r["seconds"] / 1e6
-            print(f"target {r['target'] / 1e6:.0f}M tokens: {r['shards']} shards, {r['bytes'] / 1e6:.0f} MB in "
-                  f"{r['seconds']:.2f} s (incl. os.sync) = {mbs:.0f} MB/s = {100 * mbs / disk:.0f}% of disk; "
-                  f"peak RSS {r['maxrss_mb']:.0f} MB")
+            print(
+                f"target {r['target'] / 1e6:.0f}M tokens: {r['shards']} shards, {r['bytes'] / 1e6:.0f} MB in "
+                f"{r['seconds']:.2f} s (incl. os.sync) = {mbs:.0f} MB/s = {100 * mbs / disk:.0f}% of disk; "
+                f"CPU {r['cpu_s']:.2f} s ({r['bytes'] / r['cpu_s'] / 1e6:.0f} MB per CPU-second, Beam start "
+                f"included); peak RSS {r['maxrss_mb']:.0f} MB (VmHWM {r['hwm_mb']:.0f} MB)"
+            )
         growth = rows[1]["maxrss_mb"] / rows[0]["maxrss_mb"]
         print(f"peak RSS ratio large/small target (x{args.scale}): {growth:.2f}")
     finally:

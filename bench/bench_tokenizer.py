@@ -28,9 +28,10 @@ import sys, time, resource, json
 from tokenizer.config import TrainConfig
 from tokenizer.train import train
 t0 = time.time()
-meta = train(TrainConfig([sys.argv[1]], sys.argv[2], vocab_size=int(sys.argv[3]), sample_bytes=int(sys.argv[4])))
-print(json.dumps({"seconds": time.time() - t0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "bytes": meta["training_bytes"]}))
+cfg = TrainConfig([sys.argv[1]], sys.argv[2], vocab_size=int(sys.argv[3]), sample_bytes=int(sys.argv[4]))
+meta = train(cfg)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.time() - t0, "rss_mb": rss, "bytes": meta["training_bytes"]}))
 """
 
 MEGATRON_CHILD = """
@@ -64,6 +65,7 @@ def main() -> int:
     ap.add_argument("--mb-per-source", type=float, default=1.0)
     ap.add_argument("--vocab", type=int, default=2000)
     ap.add_argument("--sample-mb", type=float, default=3.0, help="training sample size")
+    ap.add_argument("--threads", default="", help="comma list of thread counts to compare (default 1,cores)")
     ap.add_argument("--megatron-path", help="folder with megatron-core installed (--target); optional")
     args = ap.parse_args()
 
@@ -80,39 +82,63 @@ def main() -> int:
     report: dict = {"cores": cores, "vocab": args.vocab}
 
     env = {**os.environ, "PYTHONPATH": HERE}
-    out = subprocess.run([sys.executable, "-c", TRAIN_CHILD, clean, prefix, str(args.vocab),
-                          str(int(args.sample_mb * 1e6))], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", TRAIN_CHILD, clean, prefix, str(args.vocab), str(int(args.sample_mb * 1e6))],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     report["train"] = json.loads(out.stdout.strip().splitlines()[-1])
     model = prefix + ".model"
 
-    texts = [t for paths in discover([clean]).values() for p in paths for t in pq.read_table(p).column("text").to_pylist()]
+    texts = [
+        t
+        for paths in discover([clean]).values()
+        for p in paths
+        for t in pq.read_table(p).column("text").to_pylist()
+    ]
     mb = sum(len(t.encode()) for t in texts) / 1e6
     report["text_mb"] = round(mb, 3)
     rows = []
-    for threads in sorted({1, cores}):
+    thread_list = sorted({int(x) for x in args.threads.split(",")} if args.threads else {1, cores})
+    for threads in thread_list:
         secs, n_tok = bare_encode(model, texts, threads)
         rows.append({"what": "bare SentencePiece", "threads": threads, "seconds": secs, "tokens": n_tok})
         res = run_encode(model, [clean], tokens, ["--runner=DirectRunner"], num_threads=threads, force=True)
         n = sum(s["tokens"] for s in res["sources"].values())
-        rows.append({"what": "Beam encode job", "threads": threads, "seconds": res["wall_seconds"], "tokens": n})
+        rows.append(
+            {"what": "Beam encode job", "threads": threads, "seconds": res["wall_seconds"], "tokens": n}
+        )
     for r in rows:
         r["mb_s"], r["tok_s"] = mb / r["seconds"], r["tokens"] / r["seconds"]
     report["encode"] = rows
     report["bytes_per_token"] = {s: v["bytes_per_token"] for s, v in res["sources"].items()}
     if args.megatron_path:
         env_m = {**env, "PYTHONPATH": f"{HERE}:{args.megatron_path}"}
-        m = subprocess.run([sys.executable, "-c", MEGATRON_CHILD, tokens], env=env_m, capture_output=True, text=True)
-        report["megatron_core"] = json.loads(m.stdout.strip().splitlines()[-1]) if m.returncode == 0 \
+        m = subprocess.run(
+            [sys.executable, "-c", MEGATRON_CHILD, tokens],
+            env=env_m,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        report["megatron_core"] = (
+            json.loads(m.stdout.strip().splitlines()[-1])
+            if m.returncode == 0
             else {"error": m.stderr.strip().splitlines()[-1:]}
+        )
 
     t = report["train"]
-    print(f"training: {t['bytes'] / 1e6:.2f} MB sample, vocab {args.vocab}: {t['seconds']:.2f} s, "
-          f"peak RSS {t['rss_mb']:.0f} MB")
+    print(
+        f"training: {t['bytes'] / 1e6:.2f} MB sample, vocab {args.vocab}: {t['seconds']:.2f} s, "
+        f"peak RSS {t['rss_mb']:.0f} MB"
+    )
     print(f"encode of {mb:.2f} MB of text ({cores} cores):")
     print(f"| {'what':20s} | threads | {'MB/s':>7s} | {'tokens/s':>10s} |")
     for r in rows:
         print(f"| {r['what']:20s} | {r['threads']:7d} | {r['mb_s']:7.2f} | {r['tok_s']:10.0f} |")
-    for threads in sorted({1, cores}):
+    for threads in thread_list:
         bare = next(r for r in rows if r["threads"] == threads and r["what"].startswith("bare"))
         beam = next(r for r in rows if r["threads"] == threads and r["what"].startswith("Beam"))
         print(f"Beam / bare at {threads} thread(s): {beam['mb_s'] / bare['mb_s']:.2f}x")

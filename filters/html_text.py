@@ -12,12 +12,13 @@ import re
 from html.parser import HTMLParser
 
 # Elements that end a paragraph (a blank line around them) and those that only break a line.
-_PARAGRAPH = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol dl table pre hr section article header footer figure".split()
+_PARAGRAPH_TAGS = (
+    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol dl table pre hr section article header footer figure"
 )
-_LINE = frozenset("br li tr dt dd caption".split())
-_SKIP = frozenset("script style head title template noscript".split())
-_VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())
+_PARAGRAPH = frozenset(_PARAGRAPH_TAGS.split())
+_LINE = frozenset("br li tr dt dd caption".split())  # noqa: SIM905
+_SKIP = frozenset("script style head title template noscript".split())  # noqa: SIM905
+_VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())  # noqa: SIM905
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 _BLANK = "\x00"  # marker for a paragraph break in the line list
 

@@ -16,8 +16,8 @@ import re
 
 MAX_DEPTH = 32  # nested expansions of one macro call
 MAX_GROWTH = 8  # expanded body at most this many times the input (+ 1 MB), else expansion stops
-_VERBATIM_RE = re.compile(r"(\\begin\{(verbatim\*?|lstlisting|minted|Verbatim)\}.*?\\end\{\2\})", re.S)
-_COMMENT_ENV_RE = re.compile(r"\\begin\{comment\}.*?\\end\{comment\}[ \t]*\n?", re.S)
+_VERBATIM_RE = re.compile(r"(\\begin\{(verbatim\*?|lstlisting|minted|Verbatim)\}.*?\\end\{\2\})", re.DOTALL)
+_COMMENT_ENV_RE = re.compile(r"\\begin\{comment\}.*?\\end\{comment\}[ \t]*\n?", re.DOTALL)
 _NAME_RE = re.compile(r"\\([A-Za-z@]+)")
 _DEF_RE = re.compile(
     r"\\(newcommand|renewcommand|providecommand|DeclareRobustCommand|DeclareMathOperator"
@@ -25,7 +25,7 @@ _DEF_RE = re.compile(
 )
 _SECTION_RE = re.compile(r"\\(?:part|chapter|section|subsection|subsubsection|paragraph|subparagraph)\*?\s*[\[{]")
 _BIB_RE = re.compile(r"\\bibliography\s*\{|\\begin\{thebibliography\}|\\printbibliography\b"
-                     r"|\\begin\{references\}|\\end\{document\}", re.I)
+                     r"|\\begin\{references\}|\\end\{document\}", re.IGNORECASE)
 _APPENDIX_RE = re.compile(r"\\appendix(?![A-Za-z@])|\\begin\{appendices\}")
 
 

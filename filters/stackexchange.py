@@ -67,8 +67,13 @@ def build_thread(posts: Iterable[Document]) -> tuple[StepResult, int]:
             parts.append(text)
     site = str(question.meta.get(Meta.SITE) or "")
     qid = _int(question.meta.get(Meta.QUESTION_ID, question.meta.get(POST_ID)))
-    meta = {Meta.SITE: site, Meta.QUESTION_ID: qid, Meta.SCORE: _int(question.meta.get(Meta.SCORE)),
-            Meta.TITLE: title, "answers": len(answers)}
+    meta = {
+        Meta.SITE: site,
+        Meta.QUESTION_ID: qid,
+        Meta.SCORE: _int(question.meta.get(Meta.SCORE)),
+        Meta.TITLE: title,
+        "answers": len(answers),
+    }
     if Meta.ORIGIN in question.meta:
         meta[Meta.ORIGIN] = question.meta[Meta.ORIGIN]
     return Document(f"{site}/{qid}", "stackexchange", "\n\n".join(parts), meta), 1

@@ -40,15 +40,14 @@ MARKER_TAGS = frozenset({"li", "dt", "dd"})  # wiki list markers (* # ; :): drop
 # Namespaces whose links are not prose: files and categories, in the 20 languages (canonical names plus
 # the localised ones of those wikis). Lower-cased.
 FILE_NS = frozenset({
-    "file", "image", "media", "datei", "bild", "fichier", "archivo", "imagen", "file", "immagine", "plik",
+    "file", "image", "media", "datei", "bild", "fichier", "archivo", "imagen", "immagine", "plik",
     "grafika", "arquivo", "imagem", "файл", "изображение", "медиа", "fitxer", "imatge", "soubor", "obrázek",
     "fil", "billede", "bestand", "afbeelding", "slika", "datoteka", "fájl", "kép", "fișier", "imagine",
-    "датотека", "слика", "bild", "зображення", "медіа", "медия",
+    "датотека", "слика", "зображення", "медіа", "медия",
 })
 CATEGORY_NS = frozenset({
     "category", "kategorie", "catégorie", "categoría", "categoria", "kategoria", "категория", "категорія",
-    "категорија", "kategori", "kategorija", "kategória", "categorie", "categoría", "kategorie",
-    "категории", "kategorija",
+    "категорија", "kategori", "kategorija", "kategória", "categorie", "категории",
 })
 # Interlanguage / interwiki prefixes: the 20 languages and the other common wiki codes; any 2-3 letter
 # lower-case prefix (or one with a hyphen, like zh-yue) is treated as a language code.
@@ -60,7 +59,7 @@ INTERWIKI_PROJECTS = frozenset({"wikt", "wiktionary", "commons", "wikisource", "
 _MAGIC_RE = re.compile(r"__([^\W_]+)__")
 _EMPTY_PARENS_RE = re.compile(r"[ \t]*\([\s,;:.–-]*\)")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
-_SPACE_PUNCT_RE = re.compile(r" +([,.;:!?])")
+_SPACE_PUNCT_RE = re.compile(r" +([,.;:!?])(?=\s|$)")  # "area of ." left by a template; not " .deb"
 _BLANKS_RE = re.compile(r"\n{3,}")
 _HEADING_MARK = "\x00H"
 # Sections that are only citations or link lists, dropped with their content (lower-cased titles).
@@ -72,8 +71,7 @@ BOILERPLATE_SECTIONS = frozenset({
     "referencias", "enlaces externos", "véase también", "bibliografía", "notas",
     "note", "collegamenti esterni", "voci correlate", "bibliografia",
     "externe links", "zie ook", "bronnen", "referenties", "bronvermelding",
-    "przypisy", "linki zewnętrzne", "zobacz też", "bibliografia",
-    "referências", "ligações externas", "ver também",
+    "przypisy", "linki zewnętrzne", "zobacz też", "referências", "ligações externas", "ver também",
     "примечания", "ссылки", "литература", "см. также",
     "примітки", "посилання", "джерела", "див. також",
     "referenser", "externa länkar", "se även", "källor",
@@ -224,8 +222,7 @@ def to_text(wikitext: str | Wikicode) -> str:
 
 
 def _is_http(url: str) -> bool:
-    lower = url.lower()
-    return lower.startswith("http://") or lower.startswith("https://")
+    return url.lower().startswith(("http://", "https://"))
 
 
 def external_links(wikitext: str | Wikicode) -> list[str]:

@@ -1,6 +1,6 @@
 """Write one mixture shard (DESIGN.md section 6); Beam-free, so any runner (or a plain loop) can call it.
 
-Shard k of K takes from every source s the documents of s's stream (mixtures/stream.py) that start in
+Shard k of K takes from every source s the documents of s's stream (mixtures/stream.py) centred in
 [B_s k / K, B_s (k+1) / K), puts them in a seeded order, and copies their tokens from the memory-mapped
 source .bin files into `shard-NNNNN.{bin,idx,json}` (tokenizer/indexed.py) plus `shard-NNNNN.src`, one
 uint8 source code per document. Memory: the sources' indexes (O(documents)), one or two epoch orders
@@ -25,10 +25,10 @@ import numpy as np
 from mixtures.inputs import SourceSummary, SourceTokens, summarize
 from mixtures.stream import SourceStream, cut, seeded_order
 from pipeline.document import SOURCES
-from tokenizer.indexed import IndexedWriter, read_sidecar, sha256_file
+from tokenizer.indexed import DatasetError, IndexedWriter, read_sidecar, sha256_file
 
 SHARD_FORMAT = "llama-data-mixture-shard/1"
-ALGORITHM = "epoch-stream/1"  # bump when the selection or order logic changes: old shards then rebuild
+ALGORITHM = "epoch-stream/2"  # bump when the selection or order logic changes: old shards then rebuild
 DEFAULT_CHUNK_TOKENS = 1 << 23  # 16 MB copy buffer of uint16
 
 
@@ -51,11 +51,17 @@ class BuildSpec:
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
 
 
-def fingerprint(summaries: dict[str, SourceSummary], budgets: dict[str, int], seed: int, num_shards: int) -> str:
+def fingerprint(
+    summaries: dict[str, SourceSummary], budgets: dict[str, int], seed: int, num_shards: int
+) -> str:
     """sha256 of what decides the bytes of every shard: inputs (by their recorded hashes), budgets, seed."""
-    doc = {"algorithm": ALGORITHM, "seed": seed, "num_shards": num_shards,
-           "budgets": {n: budgets[n] for n in sorted(budgets)},
-           "inputs": {n: [dict(p) for p in summaries[n].parts] for n in sorted(budgets)}}
+    doc = {
+        "algorithm": ALGORITHM,
+        "seed": seed,
+        "num_shards": num_shards,
+        "budgets": {n: budgets[n] for n in sorted(budgets)},
+        "inputs": {n: [dict(p) for p in summaries[n].parts] for n in sorted(budgets)},
+    }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
@@ -81,12 +87,17 @@ class ShardBuilder:
         self.sources = {n: SourceTokens(summaries[n]) for n in budgets}
         self.streams = {n: SourceStream(n, src.lengths, spec.seed) for n, src in self.sources.items()}
         self.dtype = next(iter(self.sources.values())).dtype
-        # one flat list of token arrays: (source, part) -> view number
-        self.views: list[np.ndarray] = []
-        self.view_base: dict[str, int] = {}
+        # one flat list of open token files: (source, part) -> file number
+        self.fds: list[int] = []
+        self.file_base: dict[str, int] = {}
         for n, src in self.sources.items():
-            self.view_base[n] = len(self.views)
-            self.views.extend(src.views)
+            self.file_base[n] = len(self.fds)
+            self.fds.extend(src.fds)
+        self._buffers: list[np.ndarray] = [np.zeros(0, self.dtype), np.zeros(0, self.dtype)]
+
+    def close(self) -> None:
+        for src in self.sources.values():
+            src.close()
 
     def prefix(self, k: int) -> str:
         return os.path.join(self.spec.output, shard_name(k))
@@ -101,77 +112,113 @@ class ShardBuilder:
         if side.get("mixture_fingerprint") != self.spec.fingerprint or side.get("shard_index") != k:
             return False
         try:
-            return all(sha256_file(f"{prefix}.{ext}") == side.get(f"{ext}_sha256") for ext in ("bin", "idx", "src"))
+            return all(
+                sha256_file(f"{prefix}.{ext}") == side.get(f"{ext}_sha256") for ext in ("bin", "idx", "src")
+            )
         except FileNotFoundError:
             return False
 
     def select(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
-        """Shard k's documents in their final order: (source code, view number, token start, length),
+        """Shard k's documents in their final order: (source code, file number, token start, length),
         plus each source's planned token count."""
-        codes, views, starts, lengths, planned = [], [], [], [], {}
+        code_l, files, starts, lengths, planned = [], [], [], [], {}
         for name, budget in self.spec.budgets:
             lo, hi = cut(budget, self.spec.num_shards, k)
             planned[name] = hi - lo
             ids = self.streams[name].take(lo, hi)
             part, start, length = self.sources[name].locate(ids)
-            codes.append(np.full(ids.size, SOURCES.index(name), dtype=np.uint8))
-            views.append(part + self.view_base[name])
+            code_l.append(np.full(ids.size, SOURCES.index(name), dtype=np.uint8))
+            files.append(part + self.file_base[name])
             starts.append(start)
             lengths.append(length)
-        code = np.concatenate(codes)
+        code = np.concatenate(code_l)
         order = seeded_order(code.size, "mixture-shard", self.spec.seed, k)
-        return (code[order], np.concatenate(views)[order], np.concatenate(starts)[order],
-                np.concatenate(lengths)[order], planned)
+        return (
+            code[order],
+            np.concatenate(files)[order],
+            np.concatenate(starts)[order],
+            np.concatenate(lengths)[order],
+            planned,
+        )
 
     def build(self, k: int, force: bool = False) -> dict[str, Any]:
         """Write shard k unless an identical one is already there; returns its sidecar (+ "status")."""
         if not force and self.up_to_date(k):
             return {**read_sidecar(self.prefix(k)), "status": "kept"}
         t0 = time.perf_counter()
-        code, view, start, length, planned = self.select(k)
+        code, file, start, length, planned = self.select(k)
         prefix = self.prefix(k)
         writer = IndexedWriter(prefix, self.dtype)
         try:
-            self._copy(writer, view, start, length)
+            self._copy(writer, file, start, length)
             src_bytes = code.tobytes()
             _atomic_write_bytes(prefix + ".src", src_bytes)
             tok = np.bincount(code, weights=length, minlength=len(SOURCES)).astype(np.int64)
             docs = np.bincount(code, minlength=len(SOURCES))
             names = [n for n, _ in self.spec.budgets]
-            side = writer.finalize({
-                "format": SHARD_FORMAT, "source": "mixture", "vocab_size": self.spec.vocab_size,
-                "tokenizer_sha256": self.spec.tokenizer_sha256, "bos_id": 1, "eos_id": 2,
-                "mixture_fingerprint": self.spec.fingerprint, "shard_index": k,
-                "num_shards": self.spec.num_shards, "seed": self.spec.seed,
-                "src_sha256": hashlib.sha256(src_bytes).hexdigest(),
-                "source_tokens": {n: int(tok[SOURCES.index(n)]) for n in names},
-                "source_documents": {n: int(docs[SOURCES.index(n)]) for n in names},
-                "planned_source_tokens": planned,
-                "skipped_empty_documents": {n: self.sources[n].skipped_empty for n in names},
-            })
+            side = writer.finalize(
+                {
+                    "format": SHARD_FORMAT,
+                    "source": "mixture",
+                    "vocab_size": self.spec.vocab_size,
+                    "tokenizer_sha256": self.spec.tokenizer_sha256,
+                    "bos_id": 1,
+                    "eos_id": 2,
+                    "mixture_fingerprint": self.spec.fingerprint,
+                    "shard_index": k,
+                    "num_shards": self.spec.num_shards,
+                    "seed": self.spec.seed,
+                    "src_sha256": hashlib.sha256(src_bytes).hexdigest(),
+                    "source_tokens": {n: int(tok[SOURCES.index(n)]) for n in names},
+                    "source_documents": {n: int(docs[SOURCES.index(n)]) for n in names},
+                    "planned_source_tokens": planned,
+                    "skipped_empty_documents": {n: self.sources[n].skipped_empty for n in names},
+                }
+            )
         except BaseException:
             writer.abort()
             raise
         return {**side, "status": "built", "seconds": time.perf_counter() - t0}
 
-    def _copy(self, writer: IndexedWriter, view: np.ndarray, start: np.ndarray, length: np.ndarray) -> None:
-        """Copy documents into chunk buffers and append each chunk with one write. Within a chunk the
-        documents are read in file order (sorted by view, start): sequential-ish reads on the sources,
-        while each lands at its shuffled place in the buffer."""
+    def _buffer(self, slot: int, size: int) -> np.ndarray:
+        """A reused copy buffer (fresh pages cost a fault each; reuse keeps them mapped)."""
+        if self._buffers[slot].size < size:
+            self._buffers[slot] = np.empty(max(size, self.spec.chunk_tokens), dtype=self.dtype)
+        return self._buffers[slot][:size]
+
+    def _copy(self, writer: IndexedWriter, file: np.ndarray, start: np.ndarray, length: np.ndarray) -> None:
+        """Fill a chunk buffer with pread (documents in file order, each at its shuffled place), then hand
+        it to a writer thread while the next chunk fills the other buffer: reading and copying overlap
+        with the write, which runs at disk speed once the page cache throttles dirty data."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        item = self.dtype.itemsize
         ends = np.cumsum(length)
-        n, i0, chunk = length.size, 0, self.spec.chunk_tokens
-        while i0 < n:
-            base = int(ends[i0 - 1]) if i0 else 0
-            i1 = max(i0 + 1, int(np.searchsorted(ends, base + chunk, side="right")))
-            total = int(ends[i1 - 1]) - base
-            buf = np.empty(total, dtype=self.dtype)
-            dest = ends[i0:i1] - length[i0:i1] - base
-            by_file = np.lexsort((start[i0:i1], view[i0:i1]))
-            views = self.views
-            for v, s, d, m in zip(view[i0:i1][by_file].tolist(), start[i0:i1][by_file].tolist(),
-                                  dest[by_file].tolist(), length[i0:i1][by_file].tolist()):
-                buf[d : d + m] = views[v][s : s + m]
-            writer.add_flat(buf, length[i0:i1].tolist())
-            for src in self.sources.values():
-                src.release_pages()
-            i0 = i1
+        n, i0, slot, chunk = length.size, 0, 0, self.spec.chunk_tokens
+        fds = np.asarray(self.fds, dtype=np.int64)
+        pending = None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            while i0 < n:
+                base = int(ends[i0 - 1]) if i0 else 0
+                i1 = max(i0 + 1, int(np.searchsorted(ends, base + chunk, side="right")))
+                buf = self._buffer(slot, int(ends[i1 - 1]) - base)
+                mv = memoryview(buf).cast("B")
+                lens = length[i0:i1]
+                by_file = np.lexsort((start[i0:i1], file[i0:i1]))
+                for fd, off, d, nb in zip(
+                    fds[file[i0:i1][by_file]].tolist(),
+                    (start[i0:i1][by_file] * item).tolist(),
+                    ((ends[i0:i1] - lens - base)[by_file] * item).tolist(),
+                    (lens[by_file] * item).tolist(),
+                ):
+                    if os.preadv(fd, [mv[d : d + nb]], off) != nb:
+                        raise DatasetError(
+                            f"short read at byte {off} of a token file (truncated while building?)"
+                        )
+                if pending is not None:
+                    pending.result()  # one write in flight; the buffer it used is the next to refill
+                pending = pool.submit(writer.add_flat, buf, lens.tolist())
+                slot ^= 1
+                i0 = i1
+            if pending is not None:
+                pending.result()

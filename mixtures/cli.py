@@ -35,17 +35,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from mixtures.job import build_mixture
     from mixtures.plan import human
 
-    out = build_mixture(_config(args), args.tokens, args.output, parse_tokens(args.target), seed=args.seed,
-                        shard_tokens=parse_tokens(args.shard_tokens), max_epochs=args.max_epochs,
-                        beam_args=beam_args_for(args, args.beam_args), dry_run=args.dry_run)
+    out = build_mixture(
+        _config(args),
+        args.tokens,
+        args.output,
+        parse_tokens(args.target),
+        seed=args.seed,
+        shard_tokens=parse_tokens(args.shard_tokens),
+        max_epochs=args.max_epochs,
+        beam_args=beam_args_for(args, args.beam_args),
+        dry_run=args.dry_run,
+    )
     if not out:
         return 0
     m = out["manifest"]
-    print(f"{args.output}: {m['num_shards']} shard(s), {m['total_tokens']:,} tokens, {m['total_documents']:,} "
-          f"documents ({out['built']} written, {out['kept']} already up to date) in {out['seconds']:.1f} s")
+    print(
+        f"{args.output}: {m['num_shards']} shard(s), {m['total_tokens']:,} tokens, {m['total_documents']:,} "
+        f"documents ({out['built']} written, {out['kept']} already up to date) in {out['seconds']:.1f} s"
+    )
     for name, s in m["sources"].items():
-        print(f"  {name:14s} share {100 * s['share']:6.2f}% (weight {100 * s['proportion']:5.2f}%)  "
-              f"epochs {s['epochs']:.2f}  taken {human(s['tokens_taken'])}")
+        print(
+            f"  {name:14s} share {100 * s['share']:6.2f}% (weight {100 * s['proportion']:5.2f}%)  "
+            f"epochs {s['epochs']:.2f}  taken {human(s['tokens_taken'])}"
+        )
     return 0
 
 
@@ -58,8 +70,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"FAIL {e}", file=sys.stderr)
         print(f"{args.dir}: {len(errors)} problem(s) found", file=sys.stderr)
         return 1
-    print(f"{args.dir}: OK, {len(manifest['shards'])} shard(s), {manifest['total_tokens']:,} tokens, "
-          f"all hashes, indexes, token ids and per-source counts match")
+    print(
+        f"{args.dir}: OK, {len(manifest['shards'])} shard(s), {manifest['total_tokens']:,} tokens, "
+        f"all hashes, indexes, token ids and per-source counts match"
+    )
     return 0
 
 
@@ -71,9 +85,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("mixture", help="plan and write the Table 1 mixture (token shards + manifest)",
-                       description="Plan per-source budgets at the mixture weights (Table 1 of the LLaMA paper by "
-                                   "default) and write mixed, shuffled Megatron token shards.")
+    p = sub.add_parser(
+        "mixture",
+        help="plan and write the Table 1 mixture (token shards + manifest)",
+        description="Plan per-source budgets at the mixture weights (Table 1 of the LLaMA paper by "
+        "default) and write mixed, shuffled Megatron token shards.",
+    )
     msub = p.add_subparsers(dest="mixture_command", metavar="ACTION")
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
@@ -82,16 +99,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pl = msub.add_parser("plan", help="per-source budgets, epochs, shards and bytes for a target")
     pl.add_argument("--target", required=True, help="tokens, with K/M/B/T suffixes: 1.4T, 1T, 300M")
-    pl.add_argument("--available", default="paper", metavar="paper|DIR",
-                    help="available tokens: `paper` (implied by Table 1) or a tokens folder")
+    pl.add_argument(
+        "--available",
+        default="paper",
+        metavar="paper|DIR",
+        help="available tokens: `paper` (implied by Table 1) or a tokens folder",
+    )
     pl.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    pl.add_argument("--max-epochs", type=float, default=4.0, help="flag sources needing more epochs (default 4)")
+    pl.add_argument(
+        "--max-epochs", type=float, default=4.0, help="flag sources needing more epochs (default 4)"
+    )
     pl.add_argument("--shard-tokens", default="1B", help="tokens per output shard (default 1B)")
     common(pl)
     pl.set_defaults(func=_cmd_plan)
 
     b = msub.add_parser("build", help="write the mixture shards + manifest (a Beam job over shard indices)")
-    b.add_argument("--tokens", required=True, metavar="DIR", help="per-source token datasets (tokenizer encode)")
+    b.add_argument(
+        "--tokens", required=True, metavar="DIR", help="per-source token datasets (tokenizer encode)"
+    )
     b.add_argument("--target", required=True, help="tokens, with K/M/B/T suffixes")
     b.add_argument("--output", required=True, metavar="DIR")
     b.add_argument("--seed", type=int, default=0)

@@ -96,13 +96,15 @@ def config_from_dict(raw: dict[str, Any]) -> MixtureConfig:
     for name, row in raw["sources"].items():
         if not isinstance(row, dict) or "proportion_percent" not in row:
             raise ConfigError(f"{name}: needs proportion_percent")
-        sources.append(SourceWeight(
-            name=str(name),
-            proportion=float(row["proportion_percent"]) / 100.0,
-            epochs_at_reference=float(row.get("epochs_at_reference", 1.0)),
-            disk_bytes=parse_bytes(row.get("disk", 0)),
-            paper_name=str(row.get("paper_name", name)),
-        ))
+        sources.append(
+            SourceWeight(
+                name=str(name),
+                proportion=float(row["proportion_percent"]) / 100.0,
+                epochs_at_reference=float(row.get("epochs_at_reference", 1.0)),
+                disk_bytes=parse_bytes(row.get("disk", 0)),
+                paper_name=str(row.get("paper_name", name)),
+            )
+        )
     # Keep the pipeline's source order (SOURCES), whatever order the file lists them in.
     order = {n: i for i, n in enumerate(SOURCES)}
     sources.sort(key=lambda s: order.get(s.name, len(order)))

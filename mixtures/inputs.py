@@ -43,28 +43,46 @@ def summarize(tokens_dir: str) -> dict[str, SourceSummary]:
         parts = []
         for prefix in found[name]:
             side = read_sidecar(prefix)
-            parts.append({"prefix": os.path.relpath(prefix, tokens_dir), "n_tokens": int(side["n_tokens"]),
-                          "n_docs": int(side["n_docs"]), "bin_sha256": side.get("bin_sha256"),
-                          "idx_sha256": side.get("idx_sha256"), "dtype": side.get("dtype"),
-                          "vocab_size": side.get("vocab_size"), "tokenizer_sha256": side.get("tokenizer_sha256")})
+            parts.append(
+                {
+                    "prefix": os.path.relpath(prefix, tokens_dir),
+                    "n_tokens": int(side["n_tokens"]),
+                    "n_docs": int(side["n_docs"]),
+                    "bin_sha256": side.get("bin_sha256"),
+                    "idx_sha256": side.get("idx_sha256"),
+                    "dtype": side.get("dtype"),
+                    "vocab_size": side.get("vocab_size"),
+                    "tokenizer_sha256": side.get("tokenizer_sha256"),
+                }
+            )
         first = parts[0]
         for p in parts:
             for key in ("dtype", "vocab_size", "tokenizer_sha256"):
                 if p[key] != first[key]:
-                    raise DatasetError(f"{tokens_dir}/{p['prefix']}: {key} {p[key]!r} differs from "
-                                       f"{first['prefix']} ({first[key]!r})")
+                    raise DatasetError(
+                        f"{tokens_dir}/{p['prefix']}: {key} {p[key]!r} differs from "
+                        f"{first['prefix']} ({first[key]!r})"
+                    )
         out[name] = SourceSummary(
-            name=name, prefixes=tuple(found[name]), tokens=sum(p["n_tokens"] for p in parts),
-            documents=sum(p["n_docs"] for p in parts), dtype=str(first["dtype"]),
-            vocab_size=int(first["vocab_size"]), tokenizer_sha256=str(first["tokenizer_sha256"]),
-            parts=tuple({k: p[k] for k in ("prefix", "n_tokens", "n_docs", "bin_sha256", "idx_sha256")}
-                        for p in parts))
+            name=name,
+            prefixes=tuple(found[name]),
+            tokens=sum(p["n_tokens"] for p in parts),
+            documents=sum(p["n_docs"] for p in parts),
+            dtype=str(first["dtype"]),
+            vocab_size=int(first["vocab_size"]),
+            tokenizer_sha256=str(first["tokenizer_sha256"]),
+            parts=tuple(
+                {k: p[k] for k in ("prefix", "n_tokens", "n_docs", "bin_sha256", "idx_sha256")} for p in parts
+            ),
+        )
     ref = next(iter(out.values()))
     for s in out.values():
         for key in ("dtype", "vocab_size", "tokenizer_sha256"):
             if getattr(s, key) != getattr(ref, key):
-                raise DatasetError(f"{tokens_dir}: {s.name} has {key} {getattr(s, key)!r} but {ref.name} has "
-                                   f"{getattr(ref, key)!r}; a mixture needs one tokenizer")
+                raise DatasetError(
+                    f"{tokens_dir}: {s.name} has {key} {getattr(s, key)!r} but {ref.name} has "
+                    f"{getattr(ref, key)!r}; a mixture needs one tokenizer"
+                )
     return out
 
 
@@ -79,7 +97,8 @@ class SourceTokens:
         self.code = SOURCES.index(summary.name)
         self.datasets: list[IndexedDataset] = [
             open_token_dataset(p, tokenizer_sha256=summary.tokenizer_sha256, vocab_size=summary.vocab_size)
-            for p in summary.prefixes]
+            for p in summary.prefixes
+        ]
         sizes = [ds.sizes for ds in self.datasets]
         raw = sizes[0] if len(sizes) == 1 else np.concatenate(sizes)
         self.part_starts = np.zeros(len(sizes) + 1, dtype=np.int64)
@@ -92,8 +111,10 @@ class SourceTokens:
         self.n_docs = int(self.lengths.size)
         self.n_tokens = int(self.lengths.sum(dtype=np.int64))
         self.dtype = self.datasets[0].dtype
-        # plain ndarray views of the memory maps: slicing a np.memmap subclass is several times slower
-        self.views = [np.asarray(ds.tokens) for ds in self.datasets]
+        # Tokens are copied with pread into the writer's buffer, not through the memory maps: mapped pages
+        # (whole large folios at a time) would count as resident and grow with every page the writer
+        # touches; pread keeps the resident set at the index plus the copy buffers.
+        self.fds = [os.open(ds.prefix + ".bin", os.O_RDONLY) for ds in self.datasets]
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For mixture document ids: (part number, first token offset in that part, length)."""
@@ -107,12 +128,7 @@ class SourceTokens:
                 start[sel] = ds.pointers[raw[sel] - self.part_starts[p]] // item
         return part, start, self.lengths[ids].astype(np.int64)
 
-    def release_pages(self) -> None:
-        """Drop the mapped token pages from this process (they stay in the page cache): without it the
-        resident set would grow with every page the writer ever read."""
-        import mmap
-
-        for ds in self.datasets:
-            mm = getattr(ds.tokens, "_mmap", None)
-            if mm is not None and hasattr(mm, "madvise"):
-                mm.madvise(mmap.MADV_DONTNEED)
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []

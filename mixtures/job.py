@@ -1,8 +1,9 @@
 """`llama-data mixture build`: plan, run the shard writer as a Beam job over shard indices, write the
 manifest (DESIGN.md sections 2 and 6).
 
-Shards are independent, so the job is Create(range(K)) -> Reshuffle -> ParDo(write shard k): any Beam
-runner spreads them over workers. The sources are memory-mapped, so workers need the tokens folder and
+Shards are independent, so the job is Create(runs of consecutive shard indices) -> Reshuffle ->
+ParDo(write each shard of the run in order): any Beam runner spreads the runs over workers, and within a
+run consecutive shards reuse the epoch orders a worker has built (mixtures/stream.py). The sources are memory-mapped, so workers need the tokens folder and
 the output folder on a POSIX path (local disk or a shared mount). The manifest is written last, from the
 shard sidecars, by the driver.
 """
@@ -35,7 +36,7 @@ _SHARD_FILE = re.compile(r"^shard-(\d{5,})\.(bin|idx|json|src)$")
 
 
 class WriteShard(beam.DoFn):
-    """Writes (or keeps, when already identical) one shard per input index."""
+    """Writes (or keeps, when already identical) each shard of a (start, stop) run of indices."""
 
     def __init__(self, spec: BuildSpec) -> None:
         self.spec = spec
@@ -47,17 +48,34 @@ class WriteShard(beam.DoFn):
     def setup(self) -> None:
         self.builder = ShardBuilder(self.spec)
 
-    def process(self, k: int):  # noqa: ANN201
+    def teardown(self) -> None:
+        if self.builder is not None:
+            self.builder.close()
+
+    def process(self, run: tuple[int, int]):
         assert self.builder is not None
-        side = self.builder.build(k)
-        if side["status"] == "built":
-            self.built.inc()
-            self.tokens.inc(side["n_tokens"])
-            log.info("%s: %d tokens, %d docs in %.1f s", shard_name(k), side["n_tokens"], side["n_docs"],
-                     side["seconds"])
-        else:
-            self.kept.inc()
-        yield k
+        for k in range(*run):
+            side = self.builder.build(k)
+            if side["status"] == "built":
+                self.built.inc()
+                self.tokens.inc(side["n_tokens"])
+                log.info(
+                    "%s: %d tokens, %d docs in %.1f s",
+                    shard_name(k),
+                    side["n_tokens"],
+                    side["n_docs"],
+                    side["seconds"],
+                )
+            else:
+                self.kept.inc()
+            yield k
+
+
+def shard_runs(num_shards: int, max_run: int = 16, min_runs: int = 64) -> list[tuple[int, int]]:
+    """Consecutive shard indices in runs: at least `min_runs` runs (parallelism) where there are that
+    many shards, at most `max_run` shards each (a retried bundle redoes little)."""
+    size = max(1, min(max_run, num_shards // min_runs))
+    return [(a, min(a + size, num_shards)) for a in range(0, num_shards, size)]
 
 
 def prepare_output(output: str, num_shards: int) -> None:
@@ -74,29 +92,49 @@ def prepare_output(output: str, num_shards: int) -> None:
         os.remove(os.path.join(output, MANIFEST))
 
 
-def build_mixture(config: MixtureConfig, tokens_dir: str, output: str, target: int, seed: int = 0,
-                  shard_tokens: int = 1_000_000_000, max_epochs: float = 4.0, beam_args: list[str] | None = None,
-                  dry_run: bool = False, chunk_tokens: int | None = None) -> dict[str, Any]:
+def build_mixture(
+    config: MixtureConfig,
+    tokens_dir: str,
+    output: str,
+    target: int,
+    seed: int = 0,
+    shard_tokens: int = 1_000_000_000,
+    max_epochs: float = 4.0,
+    beam_args: list[str] | None = None,
+    dry_run: bool = False,
+    chunk_tokens: int | None = None,
+) -> dict[str, Any]:
     plan, summaries = plan_for_tokens(config, tokens_dir, target, shard_tokens, max_epochs)
     missing = [s.name for s in plan.sources if s.missing]
     if missing:
-        raise DatasetError(f"{tokens_dir}: no token datasets for {', '.join(missing)} (the mixture needs every "
-                           f"source of {config.name}; see `llama-data mixture plan --available {tokens_dir}`)")
+        raise DatasetError(
+            f"{tokens_dir}: no token datasets for {', '.join(missing)} (the mixture needs every "
+            f"source of {config.name}; see `llama-data mixture plan --available {tokens_dir}`)"
+        )
     for s in plan.sources:
         if s.data_starved:
             log.warning("%s is data-starved: %.2f epochs > %g", s.name, s.epochs, max_epochs)
     budgets = {s.name: s.budget_tokens for s in plan.sources}
     ref = next(iter(summaries.values()))
-    spec = BuildSpec(tokens_dir=os.path.abspath(tokens_dir), output=os.path.abspath(output), seed=seed,
-                     num_shards=plan.num_shards, budgets=tuple(budgets.items()),
-                     fingerprint=fingerprint(summaries, budgets, seed, plan.num_shards),
-                     vocab_size=ref.vocab_size, tokenizer_sha256=ref.tokenizer_sha256,
-                     **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}))
+    spec = BuildSpec(
+        tokens_dir=os.path.abspath(tokens_dir),
+        output=os.path.abspath(output),
+        seed=seed,
+        num_shards=plan.num_shards,
+        budgets=tuple(budgets.items()),
+        fingerprint=fingerprint(summaries, budgets, seed, plan.num_shards),
+        vocab_size=ref.vocab_size,
+        tokenizer_sha256=ref.tokenizer_sha256,
+        **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}),
+    )
     beam_args = list(beam_args or ["--runner=DirectRunner"])
     p = beam.Pipeline(options=pipeline_options(beam_args))
-    _ = (p | "ShardIndices" >> beam.Create(list(range(plan.num_shards)))
-         | "Spread" >> beam.Reshuffle()
-         | "WriteShard" >> beam.ParDo(WriteShard(spec)))
+    _ = (
+        p
+        | "ShardRuns" >> beam.Create(shard_runs(plan.num_shards))
+        | "Spread" >> beam.Reshuffle()
+        | "WriteShard" >> beam.ParDo(WriteShard(spec))
+    )
     if dry_run:
         print_dry_run(beam_args, p)
         return {}
@@ -104,14 +142,22 @@ def build_mixture(config: MixtureConfig, tokens_dir: str, output: str, target: i
     t0 = time.time()
     result = p.run()
     result.wait_until_finish()
-    counters = {c.key.metric.name: (c.committed if c.committed is not None else c.attempted)
-                for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]}
+    counters = {
+        c.key.metric.name: (c.committed if c.committed is not None else c.attempted)
+        for c in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]
+    }
     manifest = write_manifest(config, plan, summaries, spec)
-    return {"manifest": manifest, "seconds": time.time() - t0,
-            "built": counters.get("mixture.shards_built", 0), "kept": counters.get("mixture.shards_kept", 0)}
+    return {
+        "manifest": manifest,
+        "seconds": time.time() - t0,
+        "built": counters.get("mixture.shards_built", 0),
+        "kept": counters.get("mixture.shards_kept", 0),
+    }
 
 
-def write_manifest(config: MixtureConfig, plan: Plan, summaries: dict[str, Any], spec: BuildSpec) -> dict[str, Any]:
+def write_manifest(
+    config: MixtureConfig, plan: Plan, summaries: dict[str, Any], spec: BuildSpec
+) -> dict[str, Any]:
     """manifest.json from the shard sidecars (reader.py documents the schema). No wall-clock values or
     absolute paths: the same inputs and seed give a byte-identical manifest."""
     shards: list[dict[str, Any]] = []
@@ -126,24 +172,47 @@ def write_manifest(config: MixtureConfig, plan: Plan, summaries: dict[str, Any],
             taken[n] += t
             docs_taken[n] += side["source_documents"][n]
         skipped = side.get("skipped_empty_documents", {})
-        shards.append({"name": shard_name(k), "tokens": side["n_tokens"], "documents": side["n_docs"],
-                       "source_tokens": side["source_tokens"], "source_documents": side["source_documents"],
-                       "planned_source_tokens": side["planned_source_tokens"],
-                       "sha256": {"bin": side["bin_sha256"], "idx": side["idx_sha256"], "src": side["src_sha256"]}})
+        shards.append(
+            {
+                "name": shard_name(k),
+                "tokens": side["n_tokens"],
+                "documents": side["n_docs"],
+                "source_tokens": side["source_tokens"],
+                "source_documents": side["source_documents"],
+                "planned_source_tokens": side["planned_source_tokens"],
+                "sha256": {"bin": side["bin_sha256"], "idx": side["idx_sha256"], "src": side["src_sha256"]},
+            }
+        )
     total = sum(taken.values())
     ref = next(iter(summaries.values()))
     manifest = {
-        "format": FORMAT, "name": config.name, "provenance": config.provenance,
-        "target_tokens": plan.target_tokens, "seed": spec.seed, "shard_tokens": plan.shard_tokens,
-        "num_shards": spec.num_shards, "total_tokens": total, "total_documents": sum(docs_taken.values()),
-        "tokenizer_sha256": spec.tokenizer_sha256, "vocab_size": spec.vocab_size, "dtype": ref.dtype,
-        "bos_id": 1, "eos_id": 2, "fingerprint": spec.fingerprint,
+        "format": FORMAT,
+        "name": config.name,
+        "provenance": config.provenance,
+        "target_tokens": plan.target_tokens,
+        "seed": spec.seed,
+        "shard_tokens": plan.shard_tokens,
+        "num_shards": spec.num_shards,
+        "total_tokens": total,
+        "total_documents": sum(docs_taken.values()),
+        "tokenizer_sha256": spec.tokenizer_sha256,
+        "vocab_size": spec.vocab_size,
+        "dtype": ref.dtype,
+        "bos_id": 1,
+        "eos_id": 2,
+        "fingerprint": spec.fingerprint,
         "source_codes": {n: i for i, n in enumerate(SOURCES)},
-        "sources": {s.name: {**s.to_json(), "tokens_taken": taken[s.name], "documents_taken": docs_taken[s.name],
-                             "share": taken[s.name] / total if total else 0.0,
-                             "skipped_empty_documents": skipped.get(s.name, 0),
-                             "inputs": [dict(p) for p in summaries[s.name].parts]}
-                    for s in plan.sources},
+        "sources": {
+            s.name: {
+                **s.to_json(),
+                "tokens_taken": taken[s.name],
+                "documents_taken": docs_taken[s.name],
+                "share": taken[s.name] / total if total else 0.0,
+                "skipped_empty_documents": skipped.get(s.name, 0),
+                "inputs": [dict(p) for p in summaries[s.name].parts],
+            }
+            for s in plan.sources
+        },
         "shards": shards,
     }
     path = os.path.join(spec.output, MANIFEST)

@@ -115,10 +115,16 @@ class Plan:
         }
 
 
-def make_plan(config: MixtureConfig, target_tokens: int, available: dict[str, int] | None = None,
-              documents: dict[str, int] | None = None, available_from: str = "paper",
-              shard_tokens: int = DEFAULT_SHARD_TOKENS, dtype_bytes: int = 2,
-              max_epochs: float = DEFAULT_MAX_EPOCHS) -> Plan:
+def make_plan(
+    config: MixtureConfig,
+    target_tokens: int,
+    available: dict[str, int] | None = None,
+    documents: dict[str, int] | None = None,
+    available_from: str = "paper",
+    shard_tokens: int = DEFAULT_SHARD_TOKENS,
+    dtype_bytes: int = 2,
+    max_epochs: float = DEFAULT_MAX_EPOCHS,
+) -> Plan:
     """`available=None` uses the paper's implied counts (proportion x reference / Table 1 epochs)."""
     if target_tokens <= 0:
         raise ValueError("target must be a positive token count")
@@ -130,14 +136,26 @@ def make_plan(config: MixtureConfig, target_tokens: int, available: dict[str, in
             avail = s.paper_available_tokens(config.reference_tokens)
         else:
             avail = int(available.get(s.name, 0))
-        rows.append(SourcePlan(
-            name=s.name, proportion=s.proportion, available_tokens=avail,
-            budget_tokens=round(s.proportion * target_tokens),
-            available_documents=None if documents is None else documents.get(s.name),
-            paper_epochs_at_reference=s.epochs_at_reference, max_epochs=max_epochs))
-    return Plan(target_tokens=target_tokens, available_from=available_from, sources=tuple(rows),
-                shard_tokens=shard_tokens, dtype_bytes=dtype_bytes, max_epochs=max_epochs,
-                reference_tokens=config.reference_tokens)
+        rows.append(
+            SourcePlan(
+                name=s.name,
+                proportion=s.proportion,
+                available_tokens=avail,
+                budget_tokens=round(s.proportion * target_tokens),
+                available_documents=None if documents is None else documents.get(s.name),
+                paper_epochs_at_reference=s.epochs_at_reference,
+                max_epochs=max_epochs,
+            )
+        )
+    return Plan(
+        target_tokens=target_tokens,
+        available_from=available_from,
+        sources=tuple(rows),
+        shard_tokens=shard_tokens,
+        dtype_bytes=dtype_bytes,
+        max_epochs=max_epochs,
+        reference_tokens=config.reference_tokens,
+    )
 
 
 def human(n: float, unit: str = "") -> str:
@@ -149,33 +167,55 @@ def human(n: float, unit: str = "") -> str:
 
 
 def format_table(plan: Plan) -> str:
-    lines = [f"target {human(plan.target_tokens)} tokens ({plan.target_tokens:,}); available tokens from "
-             f"{plan.available_from}",
-             f"{'source':14s} {'prop %':>7s} {'available':>10s} {'budget':>10s} {'epochs':>7s} "
-             f"{'passes':>6s} {'+frac':>6s} {'paper@' + human(plan.reference_tokens):>11s}  note"]
+    lines = [
+        (
+            f"target {human(plan.target_tokens)} tokens ({plan.target_tokens:,}); available tokens from "
+            f"{plan.available_from}"
+        ),
+        (
+            f"{'source':14s} {'prop %':>7s} {'available':>10s} {'budget':>10s} {'epochs':>7s} "
+            f"{'passes':>6s} {'+frac':>6s} {'paper@' + human(plan.reference_tokens):>11s}  note"
+        ),
+    ]
     for s in plan.sources:
-        note = "MISSING" if s.missing else ("DATA-STARVED (> %g epochs)" % plan.max_epochs if s.data_starved else "")
+        note = (
+            "MISSING"
+            if s.missing
+            else (f"DATA-STARVED (> {plan.max_epochs:g} epochs)" if s.data_starved else "")
+        )
         epochs = "-" if s.missing else f"{s.epochs:.2f}"
         paper = "" if s.paper_epochs_at_reference is None else f"{s.paper_epochs_at_reference:.2f}"
-        lines.append(f"{s.name:14s} {100 * s.proportion:7.1f} {human(s.available_tokens):>10s} "
-                     f"{human(s.budget_tokens):>10s} {epochs:>7s} {s.whole_passes:6d} {s.fraction:6.2f} "
-                     f"{paper:>11s}  {note}")
+        lines.append(
+            f"{s.name:14s} {100 * s.proportion:7.1f} {human(s.available_tokens):>10s} "
+            f"{human(s.budget_tokens):>10s} {epochs:>7s} {s.whole_passes:6d} {s.fraction:6.2f} "
+            f"{paper:>11s}  {note}"
+        )
     idx = plan.idx_bytes_estimate
-    lines.append(f"output: {plan.num_shards} shard(s) of <= {human(plan.shard_tokens)} tokens; "
-                 f".bin {human(plan.bin_bytes, 'B')}" + ("" if idx is None else f", .idx ~{human(idx, 'B')}")
-                 + f" ({plan.dtype_bytes}-byte tokens)")
+    lines.append(
+        f"output: {plan.num_shards} shard(s) of <= {human(plan.shard_tokens)} tokens; "
+        f".bin {human(plan.bin_bytes, 'B')}"
+        + ("" if idx is None else f", .idx ~{human(idx, 'B')}")
+        + f" ({plan.dtype_bytes}-byte tokens)"
+    )
     return "\n".join(lines)
 
 
-def plan_for_tokens(config: MixtureConfig, tokens_dir: str, target: int, shard_tokens: int,
-                    max_epochs: float) -> tuple[Plan, dict[str, Any]]:
+def plan_for_tokens(
+    config: MixtureConfig, tokens_dir: str, target: int, shard_tokens: int, max_epochs: float
+) -> tuple[Plan, dict[str, Any]]:
     """The plan against the token datasets in `tokens_dir` (sidecars only), and their summaries."""
     from mixtures.inputs import summarize
 
     summaries = summarize(tokens_dir)
     ref = next(iter(summaries.values()))
-    plan = make_plan(config, target, available={n: s.tokens for n, s in summaries.items()},
-                     documents={n: s.documents for n, s in summaries.items()}, available_from=tokens_dir,
-                     shard_tokens=shard_tokens, dtype_bytes=2 if ref.dtype == "uint16" else 4,
-                     max_epochs=max_epochs)
+    plan = make_plan(
+        config,
+        target,
+        available={n: s.tokens for n, s in summaries.items()},
+        documents={n: s.documents for n, s in summaries.items()},
+        available_from=tokens_dir,
+        shard_tokens=shard_tokens,
+        dtype_bytes=2 if ref.dtype == "uint16" else 4,
+        max_epochs=max_epochs,
+    )
     return plan, summaries

@@ -17,8 +17,16 @@ from tokenizer.indexed import IndexedWriter, dtype_for_vocab
 FAKE_TOKENIZER_SHA256 = "0" * 64
 
 
-def write_source(tokens_dir: str, source: str, n_docs: int, mean_len: int, vocab_size: int = 32000,
-                 seed: int = 0, parts: int = 1, tokenizer_sha256: str = FAKE_TOKENIZER_SHA256) -> list[str]:
+def write_source(
+    tokens_dir: str,
+    source: str,
+    n_docs: int,
+    mean_len: int,
+    vocab_size: int = 32000,
+    seed: int = 0,
+    parts: int = 1,
+    tokenizer_sha256: str = FAKE_TOKENIZER_SHA256,
+) -> list[str]:
     """Write `parts` datasets for one source; returns their prefixes."""
     rng = np.random.default_rng([seed, n_docs, mean_len, sum(source.encode())])
     dtype = dtype_for_vocab(vocab_size)
@@ -34,14 +42,28 @@ def write_source(tokens_dir: str, source: str, n_docs: int, mean_len: int, vocab
         flat[ends - seg] = 1  # BOS, as LLaMA
         flat[ends - 1] = 2  # EOS
         w.add_flat(flat, seg.tolist())
-        w.finalize({"format": FORMAT, "source": source, "vocab_size": vocab_size,
-                    "tokenizer_sha256": tokenizer_sha256, "bos_id": 1, "eos_id": 2})
+        w.finalize(
+            {
+                "format": FORMAT,
+                "source": source,
+                "vocab_size": vocab_size,
+                "tokenizer_sha256": tokenizer_sha256,
+                "bos_id": 1,
+                "eos_id": 2,
+            }
+        )
         prefixes.append(prefix)
     return prefixes
 
 
-def write_tokens(tokens_dir: str, docs: dict[str, int], mean_len: int | dict[str, int] = 64,
-                 vocab_size: int = 32000, seed: int = 0, parts: int = 1) -> dict[str, list[str]]:
+def write_tokens(
+    tokens_dir: str,
+    docs: dict[str, int],
+    mean_len: int | dict[str, int] = 64,
+    vocab_size: int = 32000,
+    seed: int = 0,
+    parts: int = 1,
+) -> dict[str, list[str]]:
     """{source: n_docs} -> one synthetic token dataset folder."""
     out = {}
     for source, n in docs.items():

@@ -21,8 +21,9 @@ from tokenizer.indexed import DatasetError, IndexedDataset, sha256_file
 _SCAN = 1 << 24  # tokens per step of the vocab scan (bounded memory on large shards)
 
 
-def _check_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, Any],
-                 totals: dict[str, list[int]]) -> list[str]:
+def _check_shard(
+    mixture_dir: str, shard: dict[str, Any], manifest: dict[str, Any], totals: dict[str, list[int]]
+) -> list[str]:
     name = shard["name"]
     prefix = os.path.join(mixture_dir, name)
     errors: list[str] = []
@@ -33,8 +34,10 @@ def _check_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, An
         if sha256_file(path) != shard["sha256"][ext]:
             errors.append(f"{name}.{ext}: sha256 differs from the manifest (corrupt or modified)")
     try:
-        ds = IndexedDataset(prefix, expect={"tokenizer_sha256": manifest["tokenizer_sha256"],
-                                            "vocab_size": manifest["vocab_size"]})
+        ds = IndexedDataset(
+            prefix,
+            expect={"tokenizer_sha256": manifest["tokenizer_sha256"], "vocab_size": manifest["vocab_size"]},
+        )
     except DatasetError as e:
         return errors + [str(e)]
     side = ds.sidecar
@@ -42,15 +45,18 @@ def _check_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, An
         if side.get(f"{ext}_sha256") != shard["sha256"][ext]:
             errors.append(f"{name}.json: {ext}_sha256 differs from the manifest")
     if len(ds) != shard["documents"] or ds.n_tokens != shard["tokens"]:
-        errors.append(f"{name}: {len(ds)} documents / {ds.n_tokens} tokens, manifest says "
-                      f"{shard['documents']} / {shard['tokens']}")
+        errors.append(
+            f"{name}: {len(ds)} documents / {ds.n_tokens} tokens, manifest says "
+            f"{shard['documents']} / {shard['tokens']}"
+        )
     vocab = int(manifest["vocab_size"])
     for i in range(0, ds.n_tokens, _SCAN):
         block = np.asarray(ds.tokens[i : i + _SCAN])
         lo, hi = int(block.min()), int(block.max())
         if lo < 0 or hi >= vocab:
-            errors.append(f"{name}.bin: token ids in [{lo}, {hi}] outside the vocab of {vocab} "
-                          f"(near token {i})")
+            errors.append(
+                f"{name}.bin: token ids in [{lo}, {hi}] outside the vocab of {vocab} (near token {i})"
+            )
             break
     codes = np.fromfile(prefix + ".src", dtype=np.uint8)
     if codes.size != len(ds):
@@ -66,8 +72,10 @@ def _check_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, An
         want_t = shard["source_tokens"].get(src, 0)
         want_d = shard["source_documents"].get(src, 0)
         if int(tok[code]) != want_t or int(docs[code]) != want_d:
-            errors.append(f"{name}: {src} has {int(tok[code])} tokens / {int(docs[code])} documents per .src, "
-                          f"manifest says {want_t} / {want_d}")
+            errors.append(
+                f"{name}: {src} has {int(tok[code])} tokens / {int(docs[code])} documents per .src, "
+                f"manifest says {want_t} / {want_d}"
+            )
         if side.get("source_tokens", {}).get(src, 0) != want_t:
             errors.append(f"{name}.json: {src} token count differs from the manifest")
         totals.setdefault(src, [0, 0])
@@ -82,12 +90,16 @@ def verify_mixture(mixture_dir: str) -> tuple[list[str], dict[str, Any]]:
     errors: list[str] = []
     totals: dict[str, list[int]] = {}
     if len(manifest["shards"]) != manifest.get("num_shards", len(manifest["shards"])):
-        errors.append(f"manifest lists {len(manifest['shards'])} shards, num_shards says {manifest['num_shards']}")
+        errors.append(
+            f"manifest lists {len(manifest['shards'])} shards, num_shards says {manifest['num_shards']}"
+        )
     for shard in manifest["shards"]:
         errors += _check_shard(mixture_dir, shard, manifest, totals)
     for src, row in manifest["sources"].items():
         got = totals.get(src, [0, 0])
         if got != [row["tokens_taken"], row["documents_taken"]] and not errors:
-            errors.append(f"{src}: shards hold {got[0]} tokens / {got[1]} documents, manifest says "
-                          f"{row['tokens_taken']} / {row['documents_taken']}")
+            errors.append(
+                f"{src}: shards hold {got[0]} tokens / {got[1]} documents, manifest says "
+                f"{row['tokens_taken']} / {row['documents_taken']}"
+            )
     return errors, manifest

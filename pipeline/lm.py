@@ -69,13 +69,14 @@ def train_lm(texts: Iterable[str], lang: str, output: str, vocab_size: int = 655
             raise ValueError(f"no text to train the {lang} language model on")
         log.info("%s: %d documents, %d lines normalised", lang, docs, lines)
         prefix = os.path.join(tmp, "sp")
+        spm.set_random_generator_seed(seed)
         # hard_vocab_limit=False lets a small corpus end with fewer pieces instead of failing
         # (cc_net retries with 40000; on the bundled samples far fewer pieces exist).
         spm.SentencePieceTrainer.train(
             input=corpus, model_prefix=prefix, model_type="unigram", vocab_size=vocab_size,
             hard_vocab_limit=False, character_coverage=0.9995, input_sentence_size=10_000_000,
             shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000, num_threads=os.cpu_count() or 1,
-            minloglevel=2, random_seed=seed,
+            minloglevel=2,
         )
         sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
         pieces = os.path.join(tmp, "pieces.txt")

@@ -15,8 +15,15 @@ import numpy as np
 from tokenizer.indexed import IndexedWriter, dtype_for_vocab
 
 BOS, EOS = 1, 2
-SOURCE_CODES = {"common_crawl": 0, "c4": 1, "github": 2, "wikipedia": 3, "books": 4, "arxiv": 5,
-                "stackexchange": 6}
+SOURCE_CODES = {
+    "common_crawl": 0,
+    "c4": 1,
+    "github": 2,
+    "wikipedia": 3,
+    "books": 4,
+    "arxiv": 5,
+    "stackexchange": 6,
+}
 
 
 def markov_doc(rng: np.random.Generator, succ: np.ndarray, length: int) -> np.ndarray:
@@ -30,14 +37,24 @@ def markov_doc(rng: np.random.Generator, succ: np.ndarray, length: int) -> np.nd
     return out
 
 
-def write_mixture(path: str, sources: tuple[str, ...] = ("common_crawl", "wikipedia"), vocab: int = 64,
-                  docs_per_shard: int = 40, n_shards: int = 2, doc_len: tuple[int, int] = (80, 240),
-                  seed: int = 0, tokenizer_sha256: str = "ab" * 32, disjoint: bool = False) -> str:
+def write_mixture(
+    path: str,
+    sources: tuple[str, ...] = ("common_crawl", "wikipedia"),
+    vocab: int = 64,
+    docs_per_shard: int = 40,
+    n_shards: int = 2,
+    doc_len: tuple[int, int] = (80, 240),
+    seed: int = 0,
+    tokenizer_sha256: str = "ab" * 32,
+    disjoint: bool = False,
+) -> str:
     """disjoint: source k only uses ids in its own range, so a token tells which source it came from."""
     rng = np.random.default_rng(seed)
     span = (vocab - 3) // len(sources) if disjoint else vocab - 3
-    chains = {s: 3 + (k * span if disjoint else 0) + rng.integers(0, span, size=(vocab, 3))
-              for k, s in enumerate(sources)}
+    chains = {
+        s: 3 + (k * span if disjoint else 0) + rng.integers(0, span, size=(vocab, 3))
+        for k, s in enumerate(sources)
+    }
     dtype = dtype_for_vocab(vocab)
     shards = []
     for k in range(n_shards):
@@ -52,15 +69,34 @@ def write_mixture(path: str, sources: tuple[str, ...] = ("common_crawl", "wikipe
             src_tokens[s] += doc.size
         w.finalize({"tokenizer_sha256": tokenizer_sha256, "vocab_size": vocab})
         np.asarray(codes, dtype=np.uint8).tofile(os.path.join(path, name + ".src"))
-        shards.append({"name": name, "tokens": w.tokens, "documents": w.documents, "source_tokens": src_tokens,
-                       "sha256": {"bin": "", "idx": "", "src": ""}})
+        shards.append(
+            {
+                "name": name,
+                "tokens": w.tokens,
+                "documents": w.documents,
+                "source_tokens": src_tokens,
+                "sha256": {"bin": "", "idx": "", "src": ""},
+            }
+        )
     manifest = {
-        "format": "llama-data-mixture/1", "target_tokens": sum(s["tokens"] for s in shards), "seed": seed,
-        "tokenizer_sha256": tokenizer_sha256, "vocab_size": vocab, "dtype": np.dtype(dtype).name,
+        "format": "llama-data-mixture/1",
+        "target_tokens": sum(s["tokens"] for s in shards),
+        "seed": seed,
+        "tokenizer_sha256": tokenizer_sha256,
+        "vocab_size": vocab,
+        "dtype": np.dtype(dtype).name,
         "source_codes": SOURCE_CODES,
-        "sources": {s: {"proportion": 1 / len(sources), "available_tokens": 0, "budget_tokens": 0, "epochs": 1.0,
-                        "tokens_taken": sum(sh["source_tokens"][s] for sh in shards), "documents_taken": 0}
-                    for s in sources},
+        "sources": {
+            s: {
+                "proportion": 1 / len(sources),
+                "available_tokens": 0,
+                "budget_tokens": 0,
+                "epochs": 1.0,
+                "tokens_taken": sum(sh["source_tokens"][s] for sh in shards),
+                "documents_taken": 0,
+            }
+            for s in sources
+        },
         "shards": shards,
     }
     with open(os.path.join(path, "manifest.json"), "w", encoding="utf-8") as f:

@@ -33,6 +33,7 @@ def doc(text: str, **meta) -> Document:
         ("ascii, punctuation; stays!", "ascii, punctuation; stays!"),  # ASCII punctuation is not
         ("tab\there\x07bell", "tabherebell"),  # non-printing characters removed
         ("Café crème", "café crème"),  # accents kept by the dedup normalisation (cc_net's code)
+        ("Fullwidth １ digit", "fullwidth 0 digit"),  # digits first: "１" is a digit before it is punctuation
     ],
 )
 def test_normalize_for_dedup(line: str, expected: str) -> None:

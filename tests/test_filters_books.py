@@ -23,21 +23,14 @@ from pipeline.document import Document
 
 # A seeded generator of plain narrative sentences: nine slots of ~25 words each, so two independent
 # texts share almost no word 5-grams (as two different real books do), while a copy shares them all.
-ADJ = "old young quiet tired grey small narrow bright cold silent distant gentle heavy broken empty dark " \
-      "pale ancient sudden careful lonely crooked warm humble proud".split()
-NOUN = "captain doctor sailor widow clerk governess farmer miller stranger brother sister landlord " \
-       "traveller soldier priest merchant painter gardener keeper servant tailor baker weaver lawyer".split()
-ADV = "slowly quietly suddenly anxiously gladly rarely often silently gravely patiently eagerly calmly " \
-      "boldly sadly warily kindly briskly idly coldly firmly softly loudly plainly barely".split()
-VERB = "watched followed questioned remembered avoided greeted described carried mended painted " \
-       "visited praised doubted answered noticed studied guarded sold bought admired feared found lost " \
-       "wanted".split()
-THING = "letter lamp gate bridge portrait window garden chapel orchard carriage ledger compass lantern " \
-        "violin cottage harbour meadow tower staircase kettle basket ribbon mirror anchor".split()
-PREP = "near behind beyond beside beneath above across along around against within toward".split()
-PLACE = "mill church river market square station forest village moor quay abbey inn farm".split()
-NAME = "Thomas Eliza Margaret Henry Agnes Walter Harriet Edmund Clara Arthur Lucy Robert Martha " \
-       "George Ada Philip Esther Hugh Beatrice Ralph".split()
+ADJ = ["old", "young", "quiet", "tired", "grey", "small", "narrow", "bright", "cold", "silent", "distant", "gentle", "heavy", "broken", "empty", "dark", "pale", "ancient", "sudden", "careful", "lonely", "crooked", "warm", "humble", "proud"]
+NOUN = ["captain", "doctor", "sailor", "widow", "clerk", "governess", "farmer", "miller", "stranger", "brother", "sister", "landlord", "traveller", "soldier", "priest", "merchant", "painter", "gardener", "keeper", "servant", "tailor", "baker", "weaver", "lawyer"]
+ADV = ["slowly", "quietly", "suddenly", "anxiously", "gladly", "rarely", "often", "silently", "gravely", "patiently", "eagerly", "calmly", "boldly", "sadly", "warily", "kindly", "briskly", "idly", "coldly", "firmly", "softly", "loudly", "plainly", "barely"]
+VERB = ["watched", "followed", "questioned", "remembered", "avoided", "greeted", "described", "carried", "mended", "painted", "visited", "praised", "doubted", "answered", "noticed", "studied", "guarded", "sold", "bought", "admired", "feared", "found", "lost", "wanted"]
+THING = ["letter", "lamp", "gate", "bridge", "portrait", "window", "garden", "chapel", "orchard", "carriage", "ledger", "compass", "lantern", "violin", "cottage", "harbour", "meadow", "tower", "staircase", "kettle", "basket", "ribbon", "mirror", "anchor"]
+PREP = ["near", "behind", "beyond", "beside", "beneath", "above", "across", "along", "around", "against", "within", "toward"]
+PLACE = ["mill", "church", "river", "market", "square", "station", "forest", "village", "moor", "quay", "abbey", "inn", "farm"]
+NAME = ["Thomas", "Eliza", "Margaret", "Henry", "Agnes", "Walter", "Harriet", "Edmund", "Clara", "Arthur", "Lucy", "Robert", "Martha", "George", "Ada", "Philip", "Esther", "Hugh", "Beatrice", "Ralph"]
 
 
 def sentences(seed: int, n: int) -> list[str]:

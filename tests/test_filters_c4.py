@@ -68,7 +68,9 @@ def test_javascript_and_policy_lines_removed() -> None:
     )
     out = C4BoilerplateLines()(doc(page))
     assert isinstance(out, Document) and out.text == PROSE
-    assert C4BoilerplateLines()(doc("You must enable Javascript to continue reading.")) == Drop("no_valid_lines")
+    assert C4BoilerplateLines()(doc("You must enable Javascript to continue reading.")) == Drop(
+        "no_valid_lines"
+    )
 
 
 def test_lorem_ipsum_page_dropped() -> None:
@@ -132,8 +134,10 @@ def test_lid_english_kept_at_099(lid: LangIdStep) -> None:
 
 
 def test_lid_non_english_dropped(lid: LangIdStep) -> None:
-    french = ("Le conseil municipal a approuvé le nouveau budget mardi soir après un long débat. "
-              "Les habitants avaient demandé plus d'argent pour les parcs et les bibliothèques.")
+    french = (
+        "Le conseil municipal a approuvé le nouveau budget mardi soir après un long débat. "
+        "Les habitants avaient demandé plus d'argent pour les parcs et les bibliothèques."
+    )
     assert isinstance(lid(doc(french)), Drop)
     # English, but below the 0.99 bar of C4 (a short, list-like page): dropped as low-confidence
     assert lid(doc("Parks, libraries and road repairs.")) == Drop("lang_score_low")
@@ -152,7 +156,8 @@ def test_span_keys_and_remove_foreign_spans() -> None:
 
 
 def test_span_repeated_within_a_page_keeps_first() -> None:
-    text = "Alpha is first. Beta is second. Gamma is third.\nAlpha is first. Beta is second. Gamma is third.\nOK then."
+    three = "Alpha is first. Beta is second. Gamma is third."
+    text = f"{three}\n{three}\nOK then."
     out = remove_spans(doc(text), set(), min_sentences=1)
     assert isinstance(out, Document)
     assert out.text == "Alpha is first. Beta is second. Gamma is third.\nOK then."

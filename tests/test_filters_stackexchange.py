@@ -10,16 +10,28 @@ from pipeline.document import Document
 SITE = "unix.stackexchange.com"
 
 
-def post(post_id: int, body: str, score: int, question_id: int = 101, kind: str = "answer",
-         title: str | None = None, site: str = SITE) -> Document:
+def post(
+    post_id: int,
+    body: str,
+    score: int,
+    question_id: int = 101,
+    kind: str = "answer",
+    title: str | None = None,
+    site: str = SITE,
+) -> Document:
     meta = {"site": site, "post_type": kind, "question_id": question_id, "post_id": post_id, "score": score}
     if title is not None:
         meta["title"] = title
     return Document(f"{site}/{post_id}", "stackexchange", body, meta)
 
 
-QUESTION = post(101, "<p>How do I list files by size?</p><pre><code>ls -l\n</code></pre>", 7, kind="question",
-                title="Sort files by size")
+QUESTION = post(
+    101,
+    "<p>How do I list files by size?</p><pre><code>ls -l\n</code></pre>",
+    7,
+    kind="question",
+    title="Sort files by size",
+)
 
 
 def test_answers_ordered_by_score_numerically() -> None:
@@ -35,7 +47,8 @@ def test_answers_ordered_by_score_numerically() -> None:
 
 
 def test_score_ties_broken_by_answer_id_and_string_scores_still_numeric() -> None:
-    a, b, c = post(205, "<p>B</p>", 3), post(204, "<p>A</p>", 3), post(206, "<p>C</p>", "12")  # type: ignore[arg-type]
+    a, b = post(205, "<p>B</p>", 3), post(204, "<p>A</p>", 3)
+    c = post(206, "<p>C</p>", "12")  # type: ignore[arg-type]
     assert [p.meta["post_id"] for p in sorted([a, b, c], key=answer_order)] == [206, 204, 205]
     out, _ = build_thread([QUESTION, a, b, c])
     assert isinstance(out, Document) and out.text.endswith("C\n\nA\n\nB")
@@ -66,19 +79,29 @@ def test_site_filter() -> None:
 
 
 def test_html_code_blocks_kept_verbatim() -> None:
-    html = ("<p>Try this:</p>\n<pre><code>for f in *; do\n    echo &quot;$f&quot;\ndone\n</code></pre>\n"
-            "<p>It prints <em>each</em> name &amp; stops.</p>")
-    assert html_to_text(html) == 'Try this:\n\nfor f in *; do\n    echo "$f"\ndone\n\nIt prints each name & stops.'
+    html = (
+        "<p>Try this:</p>\n<pre><code>for f in *; do\n    echo &quot;$f&quot;\ndone\n</code></pre>\n"
+        "<p>It prints <em>each</em> name &amp; stops.</p>"
+    )
+    assert (
+        html_to_text(html)
+        == 'Try this:\n\nfor f in *; do\n    echo "$f"\ndone\n\nIt prints each name & stops.'
+    )
 
 
 def test_html_lists_readable() -> None:
-    html = "<p>Steps:</p><ol><li>Install</li><li><p>Run</p><ul><li>fast</li><li>slow</li></ul></li></ol><p>Done.</p>"
+    html = (
+        "<p>Steps:</p><ol><li>Install</li><li><p>Run</p><ul><li>fast</li><li>slow</li></ul></li></ol>"
+        "<p>Done.</p>"
+    )
     assert html_to_text(html) == "Steps:\n\n1. Install\n2. Run\n  - fast\n  - slow\n\nDone."
 
 
 def test_html_drops_tags_scripts_and_joins_whitespace() -> None:
-    html = ('<div>A <a href="https://x.org">link</a>\n and <b>bold</b><br>next<script>alert(1)</script>'
-            '<img src="a.png" alt="pic"/></div><blockquote><p>Quoted</p></blockquote><h2>Title</h2>')
+    html = (
+        '<div>A <a href="https://x.org">link</a>\n and <b>bold</b><br>next<script>alert(1)</script>'
+        '<img src="a.png" alt="pic"/></div><blockquote><p>Quoted</p></blockquote><h2>Title</h2>'
+    )
     assert html_to_text(html) == "A link and bold\nnext\n\nQuoted\n\nTitle"
 
 

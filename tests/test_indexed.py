@@ -53,7 +53,8 @@ def test_idx_and_bin_byte_for_byte(tmp_path, dtype, code, fmt, flat):
 def _megatron_read(prefix: str) -> list[np.ndarray]:
     """Megatron's reader semantics: header, then lengths/pointers/doc index; sequence i is `lengths[i]`
     items of the dtype starting at byte `pointers[i]` of the .bin."""
-    buf = open(prefix + ".idx", "rb").read()
+    with open(prefix + ".idx", "rb") as f:
+        buf = f.read()
     assert buf[:9] == b"MMIDIDX\x00\x00"
     (version,) = struct.unpack("<Q", buf[9:17])
     (code,) = struct.unpack("<B", buf[17:18])
@@ -103,11 +104,23 @@ def _corrupt(path: str, offset: int, data: bytes) -> None:
         f.write(data)
 
 
+def _append(path: str, data: bytes) -> None:
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+def _patch_sidecar(prefix: str, **changes: object) -> None:
+    with open(prefix + ".json") as f:
+        side = json.load(f)
+    with open(prefix + ".json", "w") as f:
+        json.dump({**side, **changes}, f)
+
+
 CORRUPTIONS = {
     "truncated idx": lambda p: os.truncate(p + ".idx", os.path.getsize(p + ".idx") - 8),
     "truncated header": lambda p: os.truncate(p + ".idx", 20),
     "truncated bin": lambda p: os.truncate(p + ".bin", os.path.getsize(p + ".bin") - 2),
-    "extra bin bytes": lambda p: open(p + ".bin", "ab").write(b"\x00\x00"),
+    "extra bin bytes": lambda p: _append(p + ".bin", b"\x00\x00"),
     "bad magic": lambda p: _corrupt(p + ".idx", 0, b"XXIDIDX"),
     "bad version": lambda p: _corrupt(p + ".idx", 9, struct.pack("<Q", 2)),
     "bad dtype code": lambda p: _corrupt(p + ".idx", 17, b"\x63"),
@@ -116,9 +129,9 @@ CORRUPTIONS = {
     "doc index not monotone": lambda p: _corrupt(p + ".idx", 34 + 48 + 8, struct.pack("<q", 9)),
     "missing bin": lambda p: os.remove(p + ".bin"),
     "missing sidecar": lambda p: os.remove(p + ".json"),
-    "sidecar not json": lambda p: open(p + ".json", "w").write("{oops"),
-    "sidecar token count": lambda p: json.dump({**json.load(open(p + ".json")), "n_tokens": 1}, open(p + ".json", "w")),
-    "sidecar dtype": lambda p: json.dump({**json.load(open(p + ".json")), "dtype": "int32"}, open(p + ".json", "w")),
+    "sidecar not json": lambda p: _append(p + ".json", b"{oops"),
+    "sidecar token count": lambda p: _patch_sidecar(p, n_tokens=1),
+    "sidecar dtype": lambda p: _patch_sidecar(p, dtype="int32"),
 }
 
 

@@ -11,7 +11,6 @@ from train_stub.config import CONFIGS, ModelConfig, named_config, peak_flops
 from train_stub.model import Attention, RMSNorm, Transformer, apply_rope, rope_tables
 
 
-
 @pytest.fixture(autouse=True)
 def one_thread() -> object:
     """Tiny matmuls: one thread is faster than several fighting over a shared machine's cores."""
@@ -39,9 +38,16 @@ def test_param_count_matches_formula_and_llama_names() -> None:
         model = Transformer(cfg)
         assert model.n_params() == cfg.n_params()
     keys = set(Transformer(SMALL).state_dict())
-    for k in ("tok_embeddings.weight", "norm.weight", "output.weight", "layers.1.attention.wq.weight",
-              "layers.1.attention.wo.weight", "layers.0.feed_forward.w3.weight", "layers.0.attention_norm.weight",
-              "layers.0.ffn_norm.weight"):
+    for k in (
+        "tok_embeddings.weight",
+        "norm.weight",
+        "output.weight",
+        "layers.1.attention.wq.weight",
+        "layers.1.attention.wo.weight",
+        "layers.0.feed_forward.w3.weight",
+        "layers.0.attention_norm.weight",
+        "layers.0.ffn_norm.weight",
+    ):
         assert k in keys
     assert not any("rope" in k for k in keys)  # derived tables are not checkpointed
     m = Transformer(SMALL)
@@ -69,7 +75,9 @@ def test_rope_matches_complex_rotation() -> None:
     B, T, H, K = 2, 11, 3, 16
     x = torch.randn(B, T, H, K)
     theta = 10000.0 ** (-torch.arange(0, K, 2, dtype=torch.float64) / K)
-    rot = torch.polar(torch.ones(T, K // 2, dtype=torch.float64), torch.outer(torch.arange(T).double(), theta))
+    rot = torch.polar(
+        torch.ones(T, K // 2, dtype=torch.float64), torch.outer(torch.arange(T).double(), theta)
+    )
     ref = torch.view_as_real(torch.view_as_complex(x.double().reshape(B, T, H, K // 2, 2)) * rot[:, None, :])
     cos, sin = rope_tables(K, 64)
     got = apply_rope(x, cos, sin)
@@ -77,8 +85,10 @@ def test_rope_matches_complex_rotation() -> None:
     # what makes it "relative": q_m . k_n depends on m - n only
     q, k = torch.randn(K), torch.randn(K)
     qs, ks = q.expand(1, T, 1, K), k.expand(1, T, 1, K)
-    dots = (apply_rope(qs, cos, sin)[0, :, 0] @ apply_rope(ks, cos, sin)[0, :, 0].T)  # (T, T)
-    assert torch.allclose(dots[5, 2], dots[8, 5], atol=1e-4) and torch.allclose(dots[3, 3], dots[9, 9], atol=1e-4)
+    dots = apply_rope(qs, cos, sin)[0, :, 0] @ apply_rope(ks, cos, sin)[0, :, 0].T  # (T, T)
+    assert torch.allclose(dots[5, 2], dots[8, 5], atol=1e-4) and torch.allclose(
+        dots[3, 3], dots[9, 9], atol=1e-4
+    )
     assert not torch.allclose(dots[5, 2], dots[5, 3], atol=1e-3)
 
 

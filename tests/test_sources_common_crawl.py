@@ -33,7 +33,7 @@ def conv(i: int, text: str | bytes) -> bytes:
     return warc_record("conversion", text if isinstance(text, bytes) else text.encode(), i)
 
 
-def read_all(path, **kw):  # noqa: ANN001, ANN201
+def read_all(path, **kw):
     skip = SkipCounter()
     return list(common_crawl.read(str(path), skip, **kw)), skip.counts
 
@@ -44,13 +44,17 @@ def test_wet_happy_path(tmp_path):
     docs, skips = read_all(p)
     assert [d.id for d in docs] == ["urn:uuid:0000-0000", "urn:uuid:0000-0001", "urn:uuid:0000-0002"]
     assert docs[1].text == "Page 1\nsome text é"  # trailing whitespace trimmed
-    assert docs[1].meta == {"url": "http://example.com/1", "timestamp": "2019-01-02T00:00:00Z",
-                            "digest": "sha1:DIGEST1", "origin": "CC-MAIN-x.warc.wet.gz"}
+    assert docs[1].meta == {
+        "url": "http://example.com/1",
+        "timestamp": "2019-01-02T00:00:00Z",
+        "digest": "sha1:DIGEST1",
+        "origin": "CC-MAIN-x.warc.wet.gz",
+    }
     assert skips == {}
 
 
 def test_truncated_stream_keeps_earlier_records(tmp_path):
-    data = wet([conv(i, "text number %d " % i * 50) for i in range(4)])
+    data = wet([conv(i, f"text number {i} " * 50) for i in range(4)])
     p = tmp_path / "t.warc.wet.gz"
     p.write_bytes(data[:-40])
     docs, skips = read_all(p)
@@ -70,8 +74,17 @@ def test_corrupt_member_keeps_earlier_records(tmp_path):
 def test_invalid_utf8_and_empty_and_oversized(tmp_path, monkeypatch):
     monkeypatch.setattr(base, "MAX_DOC_BYTES", 100)
     p = tmp_path / "b.warc.wet.gz"
-    p.write_bytes(wet([conv(0, b"bad \xff\xfe bytes"), conv(1, "fine"), conv(2, " \n \n"), conv(3, "x" * 101),
-                       conv(4, "also fine")]))
+    p.write_bytes(
+        wet(
+            [
+                conv(0, b"bad \xff\xfe bytes"),
+                conv(1, "fine"),
+                conv(2, " \n \n"),
+                conv(3, "x" * 101),
+                conv(4, "also fine"),
+            ]
+        )
+    )
     docs, skips = read_all(p)
     assert [d.text for d in docs] == ["fine", "also fine"]
     assert skips == {"invalid_utf8": 1, "empty": 1, "oversized": 1}
@@ -86,8 +99,9 @@ def test_decompression_bomb_cap(tmp_path, monkeypatch):
     assert skips == {"decompression_bomb": 1}
 
 
-def http_response(i: int, html: bytes, status: str = "200 OK", ctype: str = "text/html; charset=utf-8",
-                  extra: str = "") -> bytes:
+def http_response(
+    i: int, html: bytes, status: str = "200 OK", ctype: str = "text/html; charset=utf-8", extra: str = ""
+) -> bytes:
     http = f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n{extra}\r\n".encode() + html
     head = (
         f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://site.org/{i}\r\n"
@@ -98,14 +112,17 @@ def http_response(i: int, html: bytes, status: str = "200 OK", ctype: str = "tex
     return gzip.compress(head + http + b"\r\n\r\n")
 
 
-PAGE = (b"<html><head><title>Hello page</title><style>p{color:red}</style><script>var x=1;</script></head>"
-        b"<body><h1>Heading</h1><p>First <b>bold</b>\n   paragraph.</p><ul><li>one</li><li>two</li></ul>"
-        b"<noscript>enable js</noscript><div>Caf&eacute; &amp; more<br>next line</div></body></html>")
+PAGE = (
+    b"<html><head><title>Hello page</title><style>p{color:red}</style><script>var x=1;</script></head>"
+    b"<body><h1>Heading</h1><p>First <b>bold</b>\n   paragraph.</p><ul><li>one</li><li>two</li></ul>"
+    b"<noscript>enable js</noscript><div>Caf&eacute; &amp; more<br>next line</div></body></html>"
+)
 
 
 def test_html_to_text_blocks_and_skips():
     assert html_to_text(PAGE.decode()) == (
-        "Hello page\nHeading\nFirst bold paragraph.\none\ntwo\nCafé & more\nnext line")
+        "Hello page\nHeading\nFirst bold paragraph.\none\ntwo\nCafé & more\nnext line"
+    )
 
 
 def test_warc_response_records(tmp_path):
@@ -120,22 +137,31 @@ def test_warc_response_records(tmp_path):
         http_response(3, latin, ctype="text/html; charset=iso-8859-1"),
         http_response(4, gz_body, extra="Content-Encoding: gzip\r\n"),
         http_response(5, chunked, extra="Transfer-Encoding: chunked\r\n"),
+        # stored de-chunked with the header kept (pywb's iana.warc.gz does this): read as stored
+        http_response(6, b"<p>already dechunked</p>", extra="Transfer-Encoding: chunked\r\n"),
     ]
     p = tmp_path / "crawl.warc.gz"
     p.write_bytes(warcinfo() + b"".join(records))
     docs, skips = read_all(p)
-    assert [d.id for d in docs] == ["urn:uuid:r-0", "urn:uuid:r-3", "urn:uuid:r-4", "urn:uuid:r-5"]
+    assert [d.id for d in docs] == [
+        "urn:uuid:r-0",
+        "urn:uuid:r-3",
+        "urn:uuid:r-4",
+        "urn:uuid:r-5",
+        "urn:uuid:r-6",
+    ]
     assert docs[0].text.startswith("Hello page\nHeading\nFirst bold paragraph.")
     assert "var x" not in docs[0].text and "color:red" not in docs[0].text
     assert docs[1].text == "Grüße aus Köln"
     assert docs[2].text == "compressed page"
     assert docs[3].text == "abcd"
+    assert docs[4].text == "already dechunked"
     assert docs[0].meta["digest"] == "sha1:P0" and docs[0].meta["url"] == "http://site.org/0"
     assert skips == {"not_http_200": 1, "not_html": 1}
 
 
 def test_missing_path_raises(tmp_path):
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):  # a missing input is an error, not a skip
         read_all(tmp_path / "nope.warc.wet.gz")
 
 

@@ -14,15 +14,19 @@ from pipeline.sources import base, books, c4, github
 from pipeline.sources.base import SkipCounter
 
 
-def run(reader, path):  # noqa: ANN001, ANN201
+def run(reader, path):
     skip = SkipCounter()
     return list(reader(str(path), skip)), skip.counts
 
 
 def c4_lines(n: int) -> bytes:
     return b"".join(
-        json.dumps({"text": f"Page {i} text.", "url": f"https://c4.example/{i}",
-                    "timestamp": "2019-04-25T12:57:54Z"}).encode() + b"\n" for i in range(n))
+        json.dumps(
+            {"text": f"Page {i} text.", "url": f"https://c4.example/{i}", "timestamp": "2019-04-25T12:57:54Z"}
+        ).encode()
+        + b"\n"
+        for i in range(n)
+    )
 
 
 COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".zst": zstandard.ZstdCompressor().compress}
@@ -34,8 +38,11 @@ def test_c4_happy_path(tmp_path):
     docs, skips = run(c4.read, p)
     assert [d.id for d in docs] == [f"c4-train.00000-of-01024:{i}" for i in (1, 2, 3)]
     assert docs[0].text == "Page 0 text."
-    assert docs[2].meta == {"url": "https://c4.example/2", "timestamp": "2019-04-25T12:57:54Z",
-                            "origin": "c4-train.00000-of-01024.json.gz"}
+    assert docs[2].meta == {
+        "url": "https://c4.example/2",
+        "timestamp": "2019-04-25T12:57:54Z",
+        "origin": "c4-train.00000-of-01024.json.gz",
+    }
     assert skips == {}
 
 
@@ -85,16 +92,18 @@ def test_decompression_bomb_is_capped(tmp_path, monkeypatch):
 
 
 def test_gutenberg_txt(tmp_path):
-    text = ("\ufeffThe Project Gutenberg EBook of Pride and Prejudice, by Jane Austen\n\n"
-            "Title: Pride and Prejudice\n\nAuthor: Jane Austen\n\nRelease Date: August 26, 2008 [EBook #1342]\n\n"
-            "*** START OF THIS PROJECT GUTENBERG EBOOK PRIDE AND PREJUDICE ***\n\nIt is a truth...\n")
+    text = (
+        "\ufeffThe Project Gutenberg EBook of Pride and Prejudice, by Jane Austen\n\n"
+        "Title: Pride and Prejudice\n\nAuthor: Jane Austen\n\nRelease Date: August 26, 2008 [EBook #1342]\n\n"
+        "*** START OF THIS PROJECT GUTENBERG EBOOK PRIDE AND PREJUDICE ***\n\nIt is a truth...\n"
+    )
     p = tmp_path / "pg1342.txt"
     p.write_text(text, encoding="utf-8")
     (tmp_path / "noheader.txt").write_text("Just a book.\n")
     (tmp_path / "empty.txt").write_text("\n\n")
     (tmp_path / "latin1.txt").write_bytes("Caf\u00e9".encode("latin-1"))
     docs, skips = run(books.read, p)
-    assert docs[0].id == "gutenberg:1342"
+    assert docs[0].id == "gutenberg:1342" and skips == {}
     assert docs[0].meta == {"title": "Pride and Prejudice", "origin": "pg1342.txt"}
     assert docs[0].text.startswith("The Project Gutenberg EBook") and "START OF THIS" in docs[0].text
     docs, _ = run(books.read, tmp_path / "noheader.txt")
@@ -111,8 +120,12 @@ def test_gutenberg_oversized(tmp_path, monkeypatch):
 
 
 def test_books3_jsonl_zst(tmp_path):
-    rows = [{"text": "Book one text", "meta": {"title": "One"}}, {"text": "Book two"},
-            {"meta": {"title": "no text"}}, {"text": "Book three", "meta": {"short_book_title": "Three"}}]
+    rows = [
+        {"text": "Book one text", "meta": {"title": "One"}},
+        {"text": "Book two"},
+        {"meta": {"title": "no text"}},
+        {"text": "Book three", "meta": {"short_book_title": "Three"}},
+    ]
     raw = "".join(json.dumps(r) + "\n" for r in rows).encode() + b"{broken\n"
     p = tmp_path / "books3-part.jsonl.zst"
     p.write_bytes(zstandard.ZstdCompressor().compress(raw))
@@ -122,24 +135,38 @@ def test_books3_jsonl_zst(tmp_path):
     assert skips == {"missing_field": 1, "malformed_json": 1}
 
 
-def gh_row(i: int, **kw) -> dict:  # noqa: ANN003
-    row = {"repo_name": f"org/repo{i}", "path": f"src/mod{i}.py", "content": f"print({i})\n",
-           "license": "mit", "size": 10}
+def gh_row(i: int, **kw) -> dict:
+    row = {
+        "repo_name": f"org/repo{i}",
+        "path": f"src/mod{i}.py",
+        "content": f"print({i})\n",
+        "license": "mit",
+        "size": 10,
+    }
     row.update(kw)
     return row
 
 
 @pytest.mark.parametrize("ext", ["", ".gz", ".zst"])
 def test_github_jsonl(tmp_path, ext):
-    rows = [gh_row(0), gh_row(1, path="lib/x.rs", license="apache-2.0"), gh_row(2, content="\x00\x01PNG"),
-            {"repo_name": "r", "path": "p"}]
+    rows = [
+        gh_row(0),
+        gh_row(1, path="lib/x.rs", license="apache-2.0"),
+        gh_row(2, content="\x00\x01PNG"),
+        {"repo_name": "r", "path": "p"},
+    ]
     raw = "".join(json.dumps(r) + "\n" for r in rows).encode()
     p = tmp_path / f"github-000.jsonl{ext}"
     p.write_bytes(COMPRESS[ext](raw) if ext else raw)
     docs, skips = run(github.read, p)
     assert [d.meta["path"] for d in docs] == ["src/mod0.py", "lib/x.rs"]
-    assert docs[0].meta == {"repo": "org/repo0", "path": "src/mod0.py", "license": "mit", "language": "Python",
-                            "origin": f"github-000.jsonl{ext}"}
+    assert docs[0].meta == {
+        "repo": "org/repo0",
+        "path": "src/mod0.py",
+        "license": "mit",
+        "language": "Python",
+        "origin": f"github-000.jsonl{ext}",
+    }
     assert docs[1].meta["language"] == "Rust" and docs[1].meta["license"] == "apache-2.0"
     assert len({d.id for d in docs}) == 2
     assert skips == {"binary": 1, "missing_field": 1}

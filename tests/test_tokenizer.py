@@ -58,7 +58,7 @@ def sp(model) -> spm.SentencePieceProcessor:
 
 
 def test_settings_round_trip(model):
-    prefix, meta = model
+    prefix = model[0]
     proto = load_proto(prefix + ".model")
     assert settings_diff(proto, VOCAB) == []
     ts, ns = proto.trainer_spec, proto.normalizer_spec
@@ -69,7 +69,8 @@ def test_settings_round_trip(model):
     assert ns.name == "identity" and ns.add_dummy_prefix and not ns.remove_extra_whitespaces
     assert [proto.pieces[i].piece for i in range(3)] == ["<unk>", "<s>", "</s>"]
     assert [p.piece for p in proto.pieces[3:259]] == [f"<0x{b:02X}>" for b in range(256)]
-    side = json.load(open(prefix + ".json"))
+    with open(prefix + ".json") as f:
+        side = json.load(f)
     assert side["sha256"] == sha256_file(prefix + ".model") and side["vocab_size"] == VOCAB
     assert side["trainer"]["split_digits"] is True and side["config"]["seed"] == 1
     assert side["training_bytes"] == sum(s["bytes"] for s in side["sample"].values()) > 50_000
@@ -77,8 +78,10 @@ def test_settings_round_trip(model):
     assert sorted(os.listdir(os.path.dirname(prefix))) == ["llama.json", "llama.model", "llama.vocab"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("split_digits", False), ("byte_fallback", False),
-                                              ("max_sentence_length", 8192), ("bos_id", 0)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("split_digits", False), ("byte_fallback", False), ("max_sentence_length", 8192), ("bos_id", 0)],
+)
 def test_settings_check_fails_loudly(model, tmp_path, field, value):
     proto = load_proto(model[0] + ".model")
     setattr(proto.trainer_spec, field, value)
@@ -97,7 +100,11 @@ def test_settings_check_fails_loudly(model, tmp_path, field, value):
 
 def test_trainer_kwargs_are_llama():
     kw = trainer_kwargs(32000, 4)
-    assert kw["model_type"] == "bpe" and kw["vocab_size"] == 32000 and kw["normalization_rule_name"] == "identity"
+    assert (
+        kw["model_type"] == "bpe"
+        and kw["vocab_size"] == 32000
+        and kw["normalization_rule_name"] == "identity"
+    )
     assert kw["input_sentence_size"] == 200_000_000 and kw["remove_extra_whitespaces"] is False
     assert all(kw[k] == v for k, v in LLAMA_TRAINER.items())
 
@@ -126,9 +133,13 @@ def test_round_trip_any_unicode(sp, text):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),  # CJK Extension A
-                 st.characters(min_codepoint=0x1F300, max_codepoint=0x1F5FF),  # pictographs / emoji
-                 st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF)))  # CJK Extension B
+@given(
+    st.one_of(
+        st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),  # CJK Extension A
+        st.characters(min_codepoint=0x1F300, max_codepoint=0x1F5FF),  # pictographs / emoji
+        st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
+    )
+)  # CJK Extension B
 def test_unseen_characters_become_byte_pieces(sp, ch):
     ids = sp.encode("x" + ch)
     byte_ids = [i for i in ids if sp.is_byte(i)]
@@ -170,7 +181,9 @@ def test_sampler_seeded_weighted_and_long_lines_split(clean, tmp_path):
 
 
 def test_resolve_weights(tmp_path):
-    assert resolve_weights("table1", ["c4", "books"]) == pytest.approx({"c4": 0.15 / 0.195, "books": 0.045 / 0.195})
+    assert resolve_weights("table1", ["c4", "books"]) == pytest.approx(
+        {"c4": 0.15 / 0.195, "books": 0.045 / 0.195}
+    )
     assert resolve_weights("uniform", ["c4", "books"]) == {"books": 0.5, "c4": 0.5}
     f = tmp_path / "w.yaml"
     f.write_text("sources:\n  c4: {proportion: 3}\n  books: 1\n")
@@ -192,14 +205,40 @@ def test_discover_source_folders(clean):
 
 def test_cli_train_and_inspect(clean, tmp_path, capsys):
     prefix = str(tmp_path / "t")
-    rc = cli_main(["tokenizer", "train", "--input", clean, "--output", prefix, "--vocab-size", "400",
-                   "--sample-bytes", "80000", "--weights", "uniform"])
+    rc = cli_main(
+        [
+            "tokenizer",
+            "train",
+            "--input",
+            clean,
+            "--output",
+            prefix,
+            "--vocab-size",
+            "400",
+            "--sample-bytes",
+            "80000",
+            "--weights",
+            "uniform",
+        ]
+    )
     assert rc == 0 and "settings check passed" in capsys.readouterr().out
     rc = cli_main(["tokenizer", "inspect", prefix + ".model"])
     out = capsys.readouterr().out
     assert rc == 0 and "matches the released LLaMA settings" in out and "'2', '0', '2', '3'" in out
     # a vocab the sample cannot fill: a clear error, no half-written model
-    rc = cli_main(["tokenizer", "train", "--input", clean, "--output", str(tmp_path / "big"),
-                   "--vocab-size", "32000", "--sample-bytes", "20000"])
+    rc = cli_main(
+        [
+            "tokenizer",
+            "train",
+            "--input",
+            clean,
+            "--output",
+            str(tmp_path / "big"),
+            "--vocab-size",
+            "32000",
+            "--sample-bytes",
+            "20000",
+        ]
+    )
     assert rc == 1 and "vocab-size" in capsys.readouterr().err
     assert not any(n.startswith("big") for n in os.listdir(tmp_path))

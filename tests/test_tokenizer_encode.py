@@ -33,7 +33,9 @@ def setup(tmp_path_factory):
     prefix = str(root / "tok")
     train(TrainConfig([clean], prefix, vocab_size=500, sample_bytes=0, weights="uniform"))
     out = str(root / "tokens")
-    res = run_encode(prefix + ".model", [clean], out, ["--runner=DirectRunner"], num_threads=2, batch_bytes=4096)
+    res = run_encode(
+        prefix + ".model", [clean], out, ["--runner=DirectRunner"], num_threads=2, batch_bytes=4096
+    )
     return clean, prefix + ".model", out, res
 
 
@@ -44,8 +46,11 @@ def test_encode_counts_equal_sum_of_document_lengths(setup):
     found = list_token_datasets(out)
     assert sorted(found) == sorted(SOURCES3) and all(len(v) == 2 for v in found.values())
     for src in SOURCES3:
-        texts = [t for shard in sorted(os.listdir(os.path.join(clean, src)))
-                 for t in pq.read_table(os.path.join(clean, src, shard)).column("text").to_pylist()]
+        texts = [
+            t
+            for shard in sorted(os.listdir(os.path.join(clean, src)))
+            for t in pq.read_table(os.path.join(clean, src, shard)).column("text").to_pylist()
+        ]
         expected = [len(x) + 2 for x in sp.encode(texts)]  # BOS + tokens + EOS
         got: list[int] = []
         decoded: list[str] = []
@@ -59,11 +64,13 @@ def test_encode_counts_equal_sum_of_document_lengths(setup):
                 got.append(len(seq))
                 decoded.append(sp.decode(seq[1:-1].tolist()))
         assert got == expected and decoded == texts  # Parquet order kept, exact round trip
-        summary = json.load(open(os.path.join(out, src, "summary.json")))
+        with open(os.path.join(out, src, "summary.json")) as f:
+            summary = json.load(f)
         assert summary["documents"] == len(texts) and summary["tokens"] == sum(expected)
         assert summary["text_bytes"] == sum(len(t.encode()) for t in texts)
-        assert summary["bytes_per_token"] == pytest.approx(summary["text_bytes"] / (sum(expected) - 2 * len(texts)),
-                                                           abs=1e-3)
+        assert summary["bytes_per_token"] == pytest.approx(
+            summary["text_bytes"] / (sum(expected) - 2 * len(texts)), abs=1e-3
+        )
         assert res["sources"][src] == summary
     assert res["counters"]["tokenizer.shards_encoded"] == 6
 
@@ -72,19 +79,23 @@ def test_rerun_skips_up_to_date_and_redoes_changed(setup, tmp_path):
     clean, model, out, _ = setup
     before = {p: os.path.getmtime(p + ".bin") for v in list_token_datasets(out).values() for p in v}
     res = run_encode(model, [clean], out, ["--runner=DirectRunner"], num_threads=1)
-    assert res["counters"].get("tokenizer.shards_skipped") == 6 and not res["counters"].get("tokenizer.shards_encoded")
+    assert res["counters"].get("tokenizer.shards_skipped") == 6 and not res["counters"].get(
+        "tokenizer.shards_encoded"
+    )
     assert {p: os.path.getmtime(p + ".bin") for p in before} == before
     # a corrupted dataset is rebuilt, the others are left alone
-    victim = sorted(before)[0]
+    victim = min(before)
     with open(victim + ".bin", "r+b") as f:
         f.write(b"\xff\xff")
     res = run_encode(model, [clean], out, ["--runner=DirectRunner"], num_threads=1)
-    assert res["counters"]["tokenizer.shards_encoded"] == 1 and res["counters"]["tokenizer.shards_skipped"] == 5
+    assert (
+        res["counters"]["tokenizer.shards_encoded"] == 1 and res["counters"]["tokenizer.shards_skipped"] == 5
+    )
     open_token_dataset(victim).verify_hashes()
 
 
 def test_reader_refuses_mismatch(setup):
-    _, model, out, _ = setup
+    out = setup[2]
     prefix = list_token_datasets(out)["books"][0]
     with pytest.raises(DatasetError, match="tokenizer_sha256"):
         open_token_dataset(prefix, tokenizer_sha256="0" * 64)
@@ -100,8 +111,10 @@ def test_reader_refuses_token_out_of_vocab_and_wrong_format(tmp_path):
     open_token_dataset(prefix)
     with pytest.raises(DatasetError, match="outside the vocab"):
         open_token_dataset(prefix, check_tokens=True)
-    side = json.load(open(prefix + ".json"))
-    json.dump({**side, "format": "other"}, open(prefix + ".json", "w"))
+    with open(prefix + ".json") as f:
+        side = json.load(f)
+    with open(prefix + ".json", "w") as f:
+        json.dump({**side, "format": "other"}, f)
     with pytest.raises(DatasetError, match="format"):
         open_token_dataset(prefix)
     with pytest.raises(DatasetError, match="format"):
@@ -110,7 +123,8 @@ def test_reader_refuses_token_out_of_vocab_and_wrong_format(tmp_path):
 
 def test_shard_of_wrong_source_and_null_text(setup, tmp_path):
     _, model, _, _ = setup
-    enc = ShardEncoder(open(model, "rb").read(), num_threads=1)
+    with open(model, "rb") as f:
+        enc = ShardEncoder(f.read(), num_threads=1)
     shard = str(tmp_path / "part-00000-of-00001.parquet")
     write_shard([Document("a", "c4", "hello 123"), Document("b", "c4", "")], shard, [])
     with pytest.raises(DatasetError, match="other than books"):

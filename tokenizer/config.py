@@ -65,14 +65,19 @@ LLAMA_VOCAB_SIZE = 32000
 BOS_ID, EOS_ID = LLAMA_TRAINER["bos_id"], LLAMA_TRAINER["eos_id"]
 
 
-def trainer_kwargs(vocab_size: int, num_threads: int, input_sentence_size: int = LLAMA_INPUT_SENTENCE_SIZE
-                   ) -> dict[str, Any]:
+def trainer_kwargs(
+    vocab_size: int, num_threads: int, input_sentence_size: int = LLAMA_INPUT_SENTENCE_SIZE
+) -> dict[str, Any]:
     """Keyword arguments for SentencePieceTrainer.train with the LLaMA settings."""
     kw = dict(LLAMA_TRAINER)
-    kw.update(vocab_size=vocab_size, num_threads=num_threads, input_sentence_size=input_sentence_size,
-              normalization_rule_name=LLAMA_NORMALIZER["name"],
-              add_dummy_prefix=LLAMA_NORMALIZER["add_dummy_prefix"],
-              remove_extra_whitespaces=LLAMA_NORMALIZER["remove_extra_whitespaces"])
+    kw.update(
+        vocab_size=vocab_size,
+        num_threads=num_threads,
+        input_sentence_size=input_sentence_size,
+        normalization_rule_name=LLAMA_NORMALIZER["name"],
+        add_dummy_prefix=LLAMA_NORMALIZER["add_dummy_prefix"],
+        remove_extra_whitespaces=LLAMA_NORMALIZER["remove_extra_whitespaces"],
+    )
     return kw
 
 
@@ -91,7 +96,9 @@ class TrainConfig:
         if not self.inputs:
             raise ValueError("tokenizer train: at least one --input folder is needed")
         if self.vocab_size < 260:
-            raise ValueError(f"vocab size {self.vocab_size} is too small: byte fallback alone needs 3 + 256 pieces")
+            raise ValueError(
+                f"vocab size {self.vocab_size} is too small: byte fallback alone needs 3 + 256 pieces"
+            )
         if self.sample_bytes < 0:
             raise ValueError("--sample-bytes must be >= 0")
         if self.num_threads <= 0:
@@ -116,7 +123,7 @@ def _weights_from_file(path: str) -> dict[str, float]:
                 data = data[key]
                 break
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping source -> weight")
+        raise ValueError(f"{path}: expected a mapping source -> weight")  # noqa: TRY004 - CLI reports ValueError
     out: dict[str, float] = {}
     for src, v in data.items():
         if isinstance(v, dict):

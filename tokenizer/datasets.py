@@ -19,8 +19,12 @@ FORMAT = "llama-data-tokens/1"
 SUMMARY = "summary.json"
 
 
-def open_token_dataset(prefix: str, tokenizer_sha256: str | None = None, vocab_size: int | None = None,
-                       check_tokens: bool = False) -> IndexedDataset:
+def open_token_dataset(
+    prefix: str,
+    tokenizer_sha256: str | None = None,
+    vocab_size: int | None = None,
+    check_tokens: bool = False,
+) -> IndexedDataset:
     """Open `prefix.{bin,idx,json}`; raise DatasetError on any mismatch. `check_tokens` also scans every
     token id against the vocab (reads the whole .bin)."""
     expect: dict[str, object] = {"format": FORMAT}
@@ -33,8 +37,10 @@ def open_token_dataset(prefix: str, tokenizer_sha256: str | None = None, vocab_s
     if not isinstance(vocab, int) or vocab <= 0:
         raise DatasetError(f"{prefix}.json: vocab_size missing or invalid ({vocab!r})")
     if dtype_for_vocab(vocab) != ds.dtype:
-        raise DatasetError(f"{prefix}: dtype {ds.dtype.name} does not match vocab {vocab} "
-                           f"(expected {dtype_for_vocab(vocab).name})")
+        raise DatasetError(
+            f"{prefix}: dtype {ds.dtype.name} does not match vocab {vocab} "
+            f"(expected {dtype_for_vocab(vocab).name})"
+        )
     if check_tokens and ds.n_tokens:
         top = int(np.max(ds.tokens))
         low = int(np.min(ds.tokens))
@@ -47,7 +53,9 @@ def list_token_datasets(directory: str) -> dict[str, list[str]]:
     """{source: [dataset prefixes in name order]} under a tokens folder (or one source's folder)."""
     if not os.path.isdir(directory):
         raise DatasetError(f"{directory}: not a folder of token datasets")
-    idx = glob.glob(os.path.join(directory, "part-*.idx")) + glob.glob(os.path.join(directory, "*", "part-*.idx"))
+    idx = glob.glob(os.path.join(directory, "part-*.idx")) + glob.glob(
+        os.path.join(directory, "*", "part-*.idx")
+    )
     out: dict[str, list[str]] = {}
     for path in sorted(idx):
         prefix = path[: -len(".idx")]

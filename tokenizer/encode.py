@@ -28,7 +28,11 @@ def dataset_prefix(output: str, source: str, index: int) -> str:
 
 def plan(shards: dict[str, list[str]], output: str) -> list[tuple[str, str, str]]:
     """(source, input shard, output prefix) for every shard, in a stable order."""
-    return [(src, path, dataset_prefix(output, src, i)) for src, paths in shards.items() for i, path in enumerate(paths)]
+    return [
+        (src, path, dataset_prefix(output, src, i))
+        for src, paths in shards.items()
+        for i, path in enumerate(paths)
+    ]
 
 
 def remove_stale(tasks: list[tuple[str, str, str]], output: str) -> list[str]:
@@ -73,8 +77,10 @@ class ShardEncoder:
         self.num_threads = max(1, num_threads)
         self.batch_bytes = batch_bytes
         if self.sp.bos_id() != BOS_ID or self.sp.eos_id() != EOS_ID:
-            raise DatasetError(f"tokenizer has bos/eos {self.sp.bos_id()}/{self.sp.eos_id()}, expected "
-                               f"{BOS_ID}/{EOS_ID} (not a LLaMA-settings model)")
+            raise DatasetError(
+                f"tokenizer has bos/eos {self.sp.bos_id()}/{self.sp.eos_id()}, expected "
+                f"{BOS_ID}/{EOS_ID} (not a LLaMA-settings model)"
+            )
 
     def _flush(self, writer: IndexedWriter, texts: list[str]) -> None:
         ids = self.sp.encode(texts, add_bos=True, add_eos=True, num_threads=self.num_threads)
@@ -88,7 +94,7 @@ class ShardEncoder:
         try:
             pending: list[str] = []
             pending_bytes = 0
-            for batch in pq.ParquetFile(shard).iter_batches(batch_size=256, columns=["source", "text"]):
+            for batch in pq.ParquetFile(shard).iter_batches(batch_size=64, columns=["source", "text"]):
                 src_col, text_col = batch.column(0), batch.column(1)
                 if len(src_col) and not pc.all(pc.equal(src_col, source)).as_py():
                     raise DatasetError(f"{shard}: holds documents of a source other than {source}")
@@ -105,10 +111,19 @@ class ShardEncoder:
                     pending, pending_bytes = [], 0
             if pending:
                 self._flush(writer, pending)
-            sidecar = {"format": FORMAT, "source": source, "vocab_size": self.vocab_size,
-                       "tokenizer_sha256": self.sha256, "bos_id": BOS_ID, "eos_id": EOS_ID,
-                       "text_bytes": text_bytes, "input": shard, "input_sha256": sha256_file(shard),
-                       "skipped": {"null_text": null_texts}, "config": config}
+            sidecar = {
+                "format": FORMAT,
+                "source": source,
+                "vocab_size": self.vocab_size,
+                "tokenizer_sha256": self.sha256,
+                "bos_id": BOS_ID,
+                "eos_id": EOS_ID,
+                "text_bytes": text_bytes,
+                "input": shard,
+                "input_sha256": sha256_file(shard),
+                "skipped": {"null_text": null_texts},
+                "config": config,
+            }
             return writer.finalize(sidecar)
         except BaseException:
             writer.abort()
@@ -121,8 +136,13 @@ def summarise(source: str, sidecars: list[dict[str, Any]]) -> dict[str, Any]:
     text_bytes = sum(s["text_bytes"] for s in sidecars)
     content = tokens - 2 * docs  # without BOS/EOS
     return {
-        "format": FORMAT, "source": source, "datasets": len(sidecars), "documents": docs, "tokens": tokens,
-        "content_tokens": content, "text_bytes": text_bytes,
+        "format": FORMAT,
+        "source": source,
+        "datasets": len(sidecars),
+        "documents": docs,
+        "tokens": tokens,
+        "content_tokens": content,
+        "text_bytes": text_bytes,
         "bytes_per_token": round(text_bytes / content, 4) if content else None,
         "tokenizer_sha256": sorted({s["tokenizer_sha256"] for s in sidecars}),
         "shards": sorted(os.path.basename(s["input"]) for s in sidecars),

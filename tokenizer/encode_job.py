@@ -31,8 +31,15 @@ def read_model(path: str) -> bytes:
 class EncodeShard(beam.DoFn):
     """(source, shard, prefix) -> (source, sidecar); skips a shard already encoded with this tokenizer."""
 
-    def __init__(self, model_path: str, model_sha256: str, num_threads: int, batch_bytes: int,
-                 config: dict[str, Any], force: bool = False) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        model_sha256: str,
+        num_threads: int,
+        batch_bytes: int,
+        config: dict[str, Any],
+        force: bool = False,
+    ) -> None:
         self.model_path, self.model_sha256 = model_path, model_sha256
         self.num_threads, self.batch_bytes = num_threads, batch_bytes
         self.config, self.force = config, force
@@ -53,8 +60,18 @@ class EncodeShard(beam.DoFn):
         side = None if self.force else up_to_date(prefix, shard, enc.sha256, enc.vocab_size)
         if side is not None:
             self._skipped.inc()
+            log.info("%s: up to date, skipped", prefix)
         else:
+            t0 = time.time()
             side = enc.encode_shard(source, shard, prefix, self.config)
+            secs = max(time.time() - t0, 1e-9)
+            log.info(
+                "%s: %d docs, %d tokens, %.2f MB/s",
+                prefix,
+                side["n_docs"],
+                side["n_tokens"],
+                side["text_bytes"] / 1e6 / secs,
+            )
             self._encoded.inc()
             self._docs.inc(side["n_docs"])
             self._tokens.inc(side["n_tokens"])
@@ -82,8 +99,16 @@ def _counters(result: Any) -> dict[str, int]:
     return out
 
 
-def run_encode(model_path: str, inputs: list[str], output: str, beam_args: list[str], num_threads: int = 0,
-               batch_bytes: int = 8 << 20, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+def run_encode(
+    model_path: str,
+    inputs: list[str],
+    output: str,
+    beam_args: list[str],
+    num_threads: int = 0,
+    batch_bytes: int = 8 << 20,
+    force: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     from pipeline.runner import pipeline_options, print_dry_run
     from tokenizer.sources import discover
 
@@ -93,8 +118,14 @@ def run_encode(model_path: str, inputs: list[str], output: str, beam_args: list[
     sha = hashlib.sha256(proto).hexdigest()
     threads = num_threads or os.cpu_count() or 1
     config = {"tokenizer": model_path, "add_bos": True, "add_eos": True, "batch_bytes": batch_bytes}
-    log.info("encoding %d shards of %d sources with %s (sha256 %s…), %d threads per worker",
-             len(tasks), len(shards), model_path, sha[:12], threads)
+    log.info(
+        "encoding %d shards of %d sources with %s (sha256 %s…), %d threads per worker",
+        len(tasks),
+        len(shards),
+        model_path,
+        sha[:12],
+        threads,
+    )
     p = beam.Pipeline(options=pipeline_options(beam_args))
     _ = (
         p
@@ -117,5 +148,9 @@ def run_encode(model_path: str, inputs: list[str], output: str, beam_args: list[
     for src in shards:
         with open(os.path.join(output, src, "summary.json"), encoding="utf-8") as f:
             summaries[src] = json.load(f)
-    return {"wall_seconds": round(time.time() - t0, 2), "counters": stats, "sources": summaries,
-            "tokenizer_sha256": sha}
+    return {
+        "wall_seconds": round(time.time() - t0, 2),
+        "counters": stats,
+        "sources": summaries,
+        "tokenizer_sha256": sha,
+    }

@@ -60,12 +60,15 @@ class IndexedWriter:
         os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
         self._tmp_bin = f"{prefix}.bin.tmp-{os.getpid()}"
         self._bin = open(self._tmp_bin, "wb")
+        self._sha = hashlib.sha256()  # hashed as written: finalize need not read the .bin back
         self._lengths: list[int] = []
         self.tokens = 0
 
     def add(self, tokens: Iterable[int] | np.ndarray) -> None:
         arr = np.asarray(tokens, dtype=self.dtype)
-        self._bin.write(arr.tobytes(order="C"))
+        data = arr.tobytes(order="C")
+        self._sha.update(data)
+        self._bin.write(data)
         self._lengths.append(int(arr.size))
         self.tokens += int(arr.size)
 
@@ -80,7 +83,9 @@ class IndexedWriter:
         lens = [int(n) for n in lengths]
         if sum(lens) != arr.size or any(n < 0 for n in lens):
             raise ValueError(f"add_flat: lengths sum to {sum(lens)}, tokens hold {arr.size}")
-        self._bin.write(arr.tobytes(order="C"))
+        data = memoryview(arr.reshape(-1)).cast("B")  # no copy
+        self._sha.update(data)
+        self._bin.write(data)
         self._lengths.extend(lens)
         self.tokens += int(arr.size)
 
@@ -116,7 +121,7 @@ class IndexedWriter:
         os.replace(tmp_idx, self.prefix + ".idx")
         side = dict(sidecar)
         side.update(dtype=self.dtype.name, n_tokens=self.tokens, n_docs=n,
-                    bin_sha256=sha256_file(self.prefix + ".bin"), idx_sha256=sha256_file(self.prefix + ".idx"))
+                    bin_sha256=self._sha.hexdigest(), idx_sha256=sha256_file(self.prefix + ".idx"))
         tmp_json = self.prefix + ".json.tmp"
         with open(tmp_json, "w", encoding="utf-8") as f:
             json.dump(side, f, indent=2, sort_keys=True)

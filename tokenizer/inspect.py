@@ -39,8 +39,12 @@ def describe(model_path: str, probes: dict[str, str] | None = None) -> dict[str,
     }
     for name, text in (probes or PROBES).items():
         ids = sp.encode(text)
-        out["probes"][name] = {"text": text, "pieces": [sp.id_to_piece(i) for i in ids], "ids": ids,
-                               "round_trip": sp.decode(ids) == text}
+        out["probes"][name] = {
+            "text": text,
+            "pieces": [sp.id_to_piece(i) for i in ids],
+            "ids": ids,
+            "round_trip": sp.decode(ids) == text,
+        }
     return out
 
 

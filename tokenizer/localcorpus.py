@@ -30,10 +30,14 @@ def _stdlib_files(limit: int) -> list[str]:
     return files[:limit]
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
 def _docstrings(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read())
+        tree = ast.parse(_read(path))
     except (SyntaxError, UnicodeDecodeError, ValueError):
         return []
     out = []
@@ -55,18 +59,19 @@ def _texts(source: str, budget: int) -> Iterator[str]:
         path = files[i % len(files)]
         i += 1
         if source == "github":
-            with open(path, encoding="utf-8", errors="replace") as f:
-                texts = [f.read()[:20000]]
-        elif source == "books":
-            lic = sorted(glob.glob("/usr/share/common-licenses/*"))
-            texts = [open(p, encoding="utf-8", errors="replace").read() for p in lic if os.path.isfile(p)][:3] \
-                if i == 1 else ["\n\n".join(_docstrings(path))]
+            texts = [_read(path)[:20000]]
+        elif source == "books":  # whole licence texts first (long documents), then long docstring runs
+            lic = [p for p in sorted(glob.glob("/usr/share/common-licenses/*")) if os.path.isfile(p)]
+            texts = [_read(p) for p in lic[:3]] if i == 1 else ["\n\n".join(_docstrings(path))]
         else:
             docs = _docstrings(path)
             if source == "wikipedia":
                 texts = [d + "\n" + _MULTILINGUAL[(i + k) % len(_MULTILINGUAL)] for k, d in enumerate(docs)]
             elif source == "arxiv":
-                texts = [f"\\section{{{os.path.basename(path)}}}\n{d}\n$x_{{{k}}} = {k * 31}$" for k, d in enumerate(docs)]
+                texts = [
+                    f"\\section{{{os.path.basename(path)}}}\n{d}\n$x_{{{k}}} = {k * 31}$"
+                    for k, d in enumerate(docs)
+                ]
             elif source == "stackexchange":
                 texts = [f"Q: How does {os.path.basename(path)} work?\nA: {d}" for d in docs]
             else:
@@ -81,14 +86,19 @@ def _texts(source: str, budget: int) -> Iterator[str]:
             return
 
 
-def build_clean_folder(out: str, bytes_per_source: int = 60_000, shards_per_source: int = 1,
-                       sources: tuple[str, ...] = SOURCES) -> dict[str, int]:
+def build_clean_folder(
+    out: str, bytes_per_source: int = 60_000, shards_per_source: int = 1, sources: tuple[str, ...] = SOURCES
+) -> dict[str, int]:
     """Write `<out>/<source>/part-*.parquet` for each source; returns documents per source."""
     counts = {}
     for src in sources:
-        docs = [Document(stable_id(src, str(k)), src, t, {}) for k, t in enumerate(_texts(src, bytes_per_source))]
+        docs = [
+            Document(stable_id(src, str(k)), src, t, {}) for k, t in enumerate(_texts(src, bytes_per_source))
+        ]
         per = -(-len(docs) // shards_per_source)
         for s in range(shards_per_source):
-            write_shard(docs[s * per:(s + 1) * per], os.path.join(out, src, shard_name(s, shards_per_source)), [])
+            write_shard(
+                docs[s * per : (s + 1) * per], os.path.join(out, src, shard_name(s, shards_per_source)), []
+            )
         counts[src] = len(docs)
     return counts

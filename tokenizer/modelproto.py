@@ -11,7 +11,10 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import logging
 from typing import Any
+
+_log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -20,8 +23,8 @@ def model_proto_class() -> Any:
         from sentencepiece import sentencepiece_model_pb2 as pb
 
         return pb.ModelProto
-    except Exception:  # noqa: BLE001 - the protobuf VersionError; fall back below
-        pass
+    except Exception as e:  # noqa: BLE001 - protobuf's VersionError; fall back below
+        _log.debug("sentencepiece_model_pb2 does not import (%s); building ModelProto from its descriptor", e)
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
     spec = importlib.util.find_spec("sentencepiece.sentencepiece_model_pb2")
@@ -35,7 +38,7 @@ def model_proto_class() -> Any:
             serialized = ast.literal_eval(node.args[0])
             break
     if not isinstance(serialized, bytes):
-        raise RuntimeError(f"{spec.origin}: no serialized file descriptor found")
+        raise RuntimeError(f"{spec.origin}: no serialized file descriptor found")  # noqa: TRY004
     pool = descriptor_pool.DescriptorPool()
     pool.Add(descriptor_pb2.FileDescriptorProto.FromString(serialized))
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("sentencepiece.ModelProto"))

@@ -58,8 +58,15 @@ def text_bytes_estimate(shard: str) -> int:
 class Sampler:
     """Iterate sampled training lines; afterwards `stats` and `digest` describe what was yielded."""
 
-    def __init__(self, shards: dict[str, list[str]], weights: dict[str, float], sample_bytes: int, seed: int,
-                 max_sentence_bytes: int, progress_every: float = 10.0) -> None:
+    def __init__(
+        self,
+        shards: dict[str, list[str]],
+        weights: dict[str, float],
+        sample_bytes: int,
+        seed: int,
+        max_sentence_bytes: int,
+        progress_every: float = 10.0,
+    ) -> None:
         self.shards, self.weights, self.seed = shards, weights, seed
         self.max_bytes = max_sentence_bytes
         self.progress_every = progress_every
@@ -85,7 +92,7 @@ class Sampler:
                 continue
             threshold = rate * _TWO64
             for path in paths:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=512, columns=["id", "text"]):
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=64, columns=["id", "text"]):
                     ids, texts = batch.column(0).to_pylist(), batch.column(1)
                     for i, doc_id in enumerate(ids):
                         if rate < 1.0 and stable_hash64(str(self.seed), src, str(doc_id)) >= threshold:
@@ -109,7 +116,15 @@ class Sampler:
                     now = time.time()
                     if now - last >= self.progress_every:
                         last = now
-                        log.info("sampling: %.1f MB from %s so far (%.1f MB/s)", total / 1e6, src,
-                                 total / 1e6 / max(now - t0, 1e-9))
-        log.info("sampled %.1f MB in %.1f s: %s", total / 1e6, time.time() - t0,
-                 ", ".join(f"{s} {v['bytes'] / 1e6:.2f} MB" for s, v in self.stats.items()))
+                        log.info(
+                            "sampling: %.1f MB from %s so far (%.1f MB/s)",
+                            total / 1e6,
+                            src,
+                            total / 1e6 / max(now - t0, 1e-9),
+                        )
+        log.info(
+            "sampled %.1f MB in %.1f s: %s",
+            total / 1e6,
+            time.time() - t0,
+            ", ".join(f"{s} {v['bytes'] / 1e6:.2f} MB" for s, v in self.stats.items()),
+        )

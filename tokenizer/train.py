@@ -43,10 +43,14 @@ def settings_diff(proto: Any, vocab_size: int | None = None) -> list[str]:
         got = getattr(proto.normalizer_spec, field)
         if got != want:
             diffs.append(f"normalizer_spec.{field}: got {got!r}, want {want!r}")
-    if vocab_size is not None:
-        if proto.trainer_spec.vocab_size != vocab_size or len(proto.pieces) != vocab_size:
-            diffs.append(f"vocab_size: trainer {proto.trainer_spec.vocab_size}, pieces {len(proto.pieces)}, "
-                         f"want {vocab_size}")
+    if vocab_size is not None and (proto.trainer_spec.vocab_size, len(proto.pieces)) != (
+        vocab_size,
+        vocab_size,
+    ):
+        diffs.append(
+            f"vocab_size: trainer {proto.trainer_spec.vocab_size}, pieces {len(proto.pieces)}, "
+            f"want {vocab_size}"
+        )
     return diffs
 
 
@@ -55,7 +59,9 @@ def check_settings(model_path: str, vocab_size: int | None = None) -> Any:
     proto = load_proto(model_path)
     diffs = settings_diff(proto, vocab_size)
     if diffs:
-        raise SettingsError(f"{model_path}: differs from the LLaMA tokenizer settings:\n  " + "\n  ".join(diffs))
+        raise SettingsError(
+            f"{model_path}: differs from the LLaMA tokenizer settings:\n  " + "\n  ".join(diffs)
+        )
     return proto
 
 
@@ -67,25 +73,33 @@ def train(cfg: TrainConfig, verbose: bool = False) -> dict[str, Any]:
 
     shards = discover(cfg.inputs)
     weights = resolve_weights(cfg.weights, shards)
-    log.info("sources: %s", ", ".join(f"{s} ({len(p)} shards, weight {weights[s]:.4f})" for s, p in shards.items()))
+    log.info(
+        "sources: %s", ", ".join(f"{s} ({len(p)} shards, weight {weights[s]:.4f})" for s, p in shards.items())
+    )
     sampler = Sampler(shards, weights, cfg.sample_bytes, cfg.seed, LLAMA_TRAINER["max_sentence_length"])
     kw = trainer_kwargs(cfg.vocab_size, cfg.num_threads, cfg.input_sentence_size)
     out_dir = os.path.dirname(os.path.abspath(cfg.output))
     os.makedirs(out_dir, exist_ok=True)
     tmp_prefix = f"{cfg.output}.tmp-{os.getpid()}"
-    log.info("training SentencePiece BPE, vocab %d, %d threads (SentencePiece's own log follows with -v)",
-             cfg.vocab_size, cfg.num_threads)
+    log.info(
+        "training SentencePiece BPE, vocab %d, %d threads (SentencePiece's own log follows with -v)",
+        cfg.vocab_size,
+        cfg.num_threads,
+    )
     t0 = time.time()
     try:
-        spm.SentencePieceTrainer.train(sentence_iterator=iter(sampler), model_prefix=tmp_prefix,
-                                       minloglevel=0 if verbose else 1, **kw)
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(sampler), model_prefix=tmp_prefix, minloglevel=0 if verbose else 1, **kw
+        )
         seconds = time.time() - t0
         check_settings(tmp_prefix + ".model", cfg.vocab_size)  # before the model gets its real name
         os.replace(tmp_prefix + ".model", cfg.output + ".model")
         os.replace(tmp_prefix + ".vocab", cfg.output + ".vocab")
     except RuntimeError as e:
-        raise ValueError(f"SentencePiece training failed: {e} (a small sample may need a smaller --vocab-size "
-                         f"or a larger --sample-bytes)") from None
+        raise ValueError(
+            f"SentencePiece training failed: {e} (a small sample may need a smaller --vocab-size "
+            f"or a larger --sample-bytes)"
+        ) from None
     finally:
         for ext in ("model", "vocab"):
             if os.path.exists(f"{tmp_prefix}.{ext}"):

@@ -8,10 +8,12 @@ import json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "train", help="train a small LLaMA on a mixture (loss, tokens/s, MFU, resumable checkpoints)",
+        "train",
+        help="train a small LLaMA on a mixture (loss, tokens/s, MFU, resumable checkpoints)",
         description="Train the minimal LLaMA-1 on a mixture built by `llama-data mixture build`. Writes "
         "OUT/metrics.jsonl, OUT/summary.json and OUT/checkpoint/; rerunning with the same OUT resumes "
-        "from the checkpoint exactly (use --fresh to start over).")
+        "from the checkpoint exactly (use --fresh to start over).",
+    )
     p.add_argument("--mixture", required=True, help="mixture folder (manifest.json + shards)")
     p.add_argument("--config", default="tiny", help="named model config: tiny, 100m, 7b (default tiny)")
     p.add_argument("--steps", type=int, default=200, help="optimizer steps (the LR schedule spans them)")
@@ -25,25 +27,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=int, default=50, help="validate (and checkpoint) every N steps")
     p.add_argument("--eval-batches", type=int, default=4, help="validation batches per evaluation")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--stop-after", type=int, default=None,
-                   help="stop and checkpoint after this step (the schedule still spans --steps)")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        help="stop and checkpoint after this step (the schedule still spans --steps)",
+    )
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all usable cores)")
-    p.add_argument("--peak-tflops", type=float, default=None,
-                   help="the GPU's dense bf16 peak for MFU, if torch's device name is not known")
+    p.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=None,
+        help="the GPU's dense bf16 peak for MFU, if torch's device name is not known",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from train_stub.train import TrainArgs, train
 
-    summary = train(TrainArgs(
-        mixture=args.mixture, out=args.out, config=args.config, steps=args.steps, device=args.device,
-        batch_size=args.batch_size, grad_accum=args.grad_accum, lr=args.lr, warmup=args.warmup,
-        eval_every=args.eval_every, eval_batches=args.eval_batches, seed=args.seed, seq_len=args.seq_len,
-        stop_after=args.stop_after, fresh=args.fresh, threads=args.threads, peak_tflops=args.peak_tflops))
-    keys = ("steps", "first_loss", "last_loss", "final_val_loss", "unigram_entropy_nats", "tokens_per_s",
-            "mfu", "params")
+    summary = train(
+        TrainArgs(
+            mixture=args.mixture,
+            out=args.out,
+            config=args.config,
+            steps=args.steps,
+            device=args.device,
+            batch_size=args.batch_size,
+            grad_accum=args.grad_accum,
+            lr=args.lr,
+            warmup=args.warmup,
+            eval_every=args.eval_every,
+            eval_batches=args.eval_batches,
+            seed=args.seed,
+            seq_len=args.seq_len,
+            stop_after=args.stop_after,
+            fresh=args.fresh,
+            threads=args.threads,
+            peak_tflops=args.peak_tflops,
+        )
+    )
+    keys = (
+        "steps",
+        "first_loss",
+        "last_loss",
+        "final_val_loss",
+        "unigram_entropy_nats",
+        "tokens_per_s",
+        "mfu",
+        "params",
+    )
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=2))
     print(f"wrote {args.out}/summary.json, {args.out}/metrics.jsonl, {args.out}/checkpoint/")
     return 0

@@ -87,8 +87,15 @@ CONFIGS: dict[str, ModelConfig] = {
 DEFAULT_LR = {"tiny": 3e-3, "100m": 6e-4, "7b": 3e-4}
 
 # Dense bf16 tensor-core peaks (vendor datasheets) for MFU; matched against torch's device name.
-PEAK_BF16_FLOPS = [("H200", 989e12), ("H100", 989e12), ("A100", 312e12), ("L40S", 362e12),
-                   ("A10G", 70e12), ("L4", 121e12), ("A10", 125e12)]
+PEAK_BF16_FLOPS = [
+    ("H200", 989e12),
+    ("H100", 989e12),
+    ("A100", 312e12),
+    ("L40S", 362e12),
+    ("A10G", 70e12),
+    ("L4", 121e12),
+    ("A10", 125e12),
+]
 
 
 def named_config(name: str) -> ModelConfig:

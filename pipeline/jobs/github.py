@@ -58,7 +58,7 @@ class EmitKept:
         yield doc
 
 
-def dedup_files(docs):  # noqa: ANN001, ANN201
+def dedup_files(docs):
     """Exact dedup by SHA-256 of the cleaned text; `CombinePerKey` is a GroupByKey whose values are
     reduced by `keep_first` before and after the shuffle (combiner lifting)."""
     import apache_beam as beam
@@ -71,12 +71,15 @@ def dedup_files(docs):  # noqa: ANN001, ANN201
     )
 
 
-def build(docs, args, output):  # noqa: ANN001, ANN201
+def build(docs, args, output):
     from filters.github import github_steps
     from pipeline.transforms import apply_steps
 
-    steps = github_steps(getattr(args, "max_line_length", 1000), getattr(args, "mean_line_length", 100.0),
-                         getattr(args, "min_alnum_fraction", 0.25))
+    steps = github_steps(
+        getattr(args, "max_line_length", 1000),
+        getattr(args, "mean_line_length", 100.0),
+        getattr(args, "min_alnum_fraction", 0.25),
+    )
     docs = apply_steps(docs, steps)
     if getattr(args, "file_dedup", True):
         docs = dedup_files(docs)
@@ -86,11 +89,15 @@ def build(docs, args, output):  # noqa: ANN001, ANN201
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("github (thresholds: RedPajama-v1 github_run_filter.py)")
     g.add_argument("--max-line-length", type=int, default=1000, help="drop files with a line longer than N")
-    g.add_argument("--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer")
-    g.add_argument("--min-alnum-fraction", type=float, default=0.25,
-                   help="drop files whose alphanumeric share is lower")
-    g.add_argument("--no-file-dedup", dest="file_dedup", action="store_false",
-                   help="skip the exact whole-file dedup")
+    g.add_argument(
+        "--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer"
+    )
+    g.add_argument(
+        "--min-alnum-fraction", type=float, default=0.25, help="drop files whose alphanumeric share is lower"
+    )
+    g.add_argument(
+        "--no-file-dedup", dest="file_dedup", action="store_false", help="skip the exact whole-file dedup"
+    )
 
 
 JOB = JobSpec(
@@ -99,5 +106,5 @@ JOB = JobSpec(
     build=build,
     add_arguments=add_arguments,
     help="GitHub BigQuery JSONL or source trees -> Apache/BSD/MIT code, quality-filtered, headers stripped, "
-         "exact file dedup",
+    "exact file dedup",
 )

@@ -33,7 +33,7 @@ class _Counted:
         self._counters[name].inc(n)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _counter(name: str) -> Any:
     from apache_beam.metrics import Metrics
 
@@ -77,7 +77,7 @@ def parse_sites(value: str | None) -> list[str]:
     return sorted({s.strip() for s in (value or "").split(",") if s.strip()})
 
 
-def build(docs, args, output):  # noqa: ANN001, ANN201
+def build(docs, args, output):
     import apache_beam as beam
 
     from filters.stackexchange import TOP_SITES, SiteFilter, top_sites
@@ -106,11 +106,18 @@ def build(docs, args, output):  # noqa: ANN001, ANN201
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("stackexchange")
-    g.add_argument("--sites", default=None,
-                   help="comma-separated sites to keep (as the reader names them, e.g. the dump's "
-                        "`math.stackexchange.com`); default: the --top-sites largest by post count in the input")
-    g.add_argument("--top-sites", type=int, default=28,
-                   help="without --sites, keep this many of the largest sites (LLaMA: 28)")
+    g.add_argument(
+        "--sites",
+        default=None,
+        help="comma-separated sites to keep (as the reader names them, e.g. the dump's "
+        "`math.stackexchange.com`); default: the --top-sites largest by post count in the input",
+    )
+    g.add_argument(
+        "--top-sites",
+        type=int,
+        default=28,
+        help="without --sites, keep this many of the largest sites (LLaMA: 28)",
+    )
 
 
 JOB = JobSpec(
@@ -118,5 +125,6 @@ JOB = JobSpec(
     meta_keys=(Meta.SITE, Meta.QUESTION_ID, Meta.SCORE, Meta.TITLE, Meta.ORIGIN),
     build=build,
     add_arguments=add_arguments,
-    help="StackExchange Posts.xml -> one document per question (title, body, answers by score), 28 largest sites",
+    help="StackExchange Posts.xml -> one document per question (title, body, answers by score), "
+    "28 largest sites",
 )

@@ -40,7 +40,7 @@ def reader_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"lang": lang} if lang else {}
 
 
-def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
+def build(docs, args: argparse.Namespace, output: str):
     import apache_beam as beam
 
     from filters.wikipedia import LLAMA_LANGS, SelectLanguage

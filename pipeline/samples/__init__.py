@@ -17,17 +17,24 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.document import SOURCES
-from pipeline.samples.fetch import cache_root
+from pipeline.samples.fetch import cache_root, prefetch
 
 MANIFEST = "MANIFEST.json"
 VERSION = 1
 
 
-def _builders() -> dict[str, Callable[[Path], list[dict]]]:
+def builders() -> dict[str, Callable[[Path], list[dict]]]:
     from pipeline.samples import arxiv, books, c4, cc, github, stackexchange, wikipedia
 
-    return {"common_crawl": cc.build, "c4": c4.build, "github": github.build, "wikipedia": wikipedia.build,
-            "books": books.build, "arxiv": arxiv.build, "stackexchange": stackexchange.build}
+    return {
+        "common_crawl": cc.build,
+        "c4": c4.build,
+        "github": github.build,
+        "wikipedia": wikipedia.build,
+        "books": books.build,
+        "arxiv": arxiv.build,
+        "stackexchange": stackexchange.build,
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -49,13 +56,23 @@ def fingerprint(path: Path) -> tuple[str, int]:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest(), total
 
 
+def builder_digest() -> str:
+    """A hash of this package's code: a corpus built by other code is rebuilt, never silently reused."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def verify(out: Path) -> bool:
-    """True when out holds a complete sample corpus whose files match its manifest."""
+    """True when out holds a complete sample corpus, built by this code, whose files match its manifest."""
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if manifest.get("version") != VERSION or set(manifest.get("sources", {})) != set(SOURCES):
+        return False
+    if manifest.get("builder") != builder_digest():
         return False
     for src in manifest["sources"].values():
         for f in src["files"]:
@@ -77,18 +94,24 @@ def build(out: Path | str, force: bool = False, log: Callable[[str], None] = pri
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     sources, t0 = {}, time.monotonic()
-    for name, builder in _builders().items():
+    prefetch()
+    for name, builder in builders().items():
         t = time.monotonic()
         log(f"samples: building {name} ...")
         files = builder(tmp / name)
         for f in files:
             f["sha256"], f["bytes"] = fingerprint(tmp / f["path"])
-        ordered = [{k: f[k] for k in ("path", "origin", "sha256", "bytes", "documents", "wrapped", "synthetic")}
-                   | {k: v for k, v in f.items() if k == "license"} for f in files]
+        ordered = [
+            {k: f[k] for k in ("path", "origin", "sha256", "bytes", "documents", "wrapped", "synthetic")}
+            | {k: v for k, v in f.items() if k == "license"}
+            for f in files
+        ]
         sources[name] = {"files": ordered, "documents": sum(f["documents"] for f in files)}
-        log(f"samples:   {name}: {len(files)} files, {sum(f['bytes'] for f in files):,} bytes, "
-            f"{sources[name]['documents']} documents ({time.monotonic() - t:.1f}s)")
-    manifest = {"version": VERSION, "sources": sources}
+        log(
+            f"samples:   {name}: {len(files)} files, {sum(f['bytes'] for f in files):,} bytes, "
+            f"{sources[name]['documents']} documents ({time.monotonic() - t:.1f}s)"
+        )
+    manifest = {"version": VERSION, "builder": builder_digest(), "sources": sources}
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)

@@ -22,7 +22,7 @@ PACKAGES = ("r-cran-lme4", "r-cran-sandwich", "r-cran-strucchange", "r-cran-zoo"
 TARBALLS = ("lmer", "sandwich-CL")  # split in two files: main.tex \input's the second half
 GZIPPED = ("zoo", "Theory")
 TAR_MTIME = 1556150400  # 2019-04-25, fixed so the archives are byte-identical across builds
-_CHUNK = re.compile(r"^<<(.*?)>>=[ \t]*\n(.*?)^@[ \t]*$\n?", re.M | re.S)
+_CHUNK = re.compile(r"^<<(.*?)>>=[ \t]*\n(.*?)^@[ \t]*$\n?", re.MULTILINE | re.DOTALL)
 _SEXPR = re.compile(r"\\Sexpr\{((?:[^{}]|\{[^{}]*\})*)\}")
 
 
@@ -34,14 +34,14 @@ def sweave_to_latex(rnw: str) -> str:
         return "\\begin{verbatim}\n" + m.group(2).rstrip("\n") + "\n\\end{verbatim}\n"
 
     text = _CHUNK.sub(chunk, rnw.replace("\r\n", "\n"))
-    text = re.sub(r"^\\SweaveOpts\{.*\}[ \t]*\n", "", text, flags=re.M)
-    text = re.sub(r"^\\usepackage(\[.*?\])?\{Sweave\}[ \t]*\n", "", text, flags=re.M)
+    text = re.sub(r"^\\SweaveOpts\{.*\}[ \t]*\n", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^\\usepackage(\[.*?\])?\{Sweave\}[ \t]*\n", "", text, flags=re.MULTILINE)
     return _SEXPR.sub(lambda m: "\\texttt{" + m.group(1).replace("\\", "") + "}", text)
 
 
 def _split(tex: str, name: str) -> tuple[str, str]:
     """main.tex up to the middle \\section, then \\input{sections/<name>-part2}; the rest in that file."""
-    starts = [m.start() for m in re.finditer(r"^\\section\{", tex, re.M)]
+    starts = [m.start() for m in re.finditer(r"^\\section\{", tex, re.MULTILINE)]
     if len(starts) < 2:
         raise ValueError(f"{name}: too few sections to split")
     cut = starts[len(starts) // 2]
@@ -82,12 +82,18 @@ def build(out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for pkg in PACKAGES:
-        members, origin = deb_members(pkg, lambda n: n.startswith("usr/lib/R/site-library/") and n.endswith(".Rnw"))
+        members, origin = deb_members(
+            pkg, lambda n: n.startswith("usr/lib/R/site-library/") and n.endswith(".Rnw")
+        )
         for inner in sorted(members):
             stem = inner.rsplit("/", 1)[-1].removesuffix(".Rnw")
             tex = sweave_to_latex(members[inner].decode("utf-8", "replace"))
-            entry = {"origin": [f"{origin}:{inner} (Sweave -> LaTeX)"], "documents": 1, "wrapped": True,
-                     "synthetic": []}
+            entry = {
+                "origin": [f"{origin}:{inner} (Sweave -> LaTeX)"],
+                "documents": 1,
+                "wrapped": True,
+                "synthetic": [],
+            }
             if stem in TARBALLS:
                 main, part2 = _split(tex, stem)
                 name = f"{stem}.tar.gz"

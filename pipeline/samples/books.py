@@ -20,8 +20,14 @@ from pipeline.samples.util import jsonl_bytes, zstd_bytes
 
 BROTLI = ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt")
 AUSTEN_RDB = "usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
-_START = re.compile(r"^\*+\s*START OF (THE|THIS) PROJECT GUTENBERG.*$|^\*END\*THE SMALL PRINT.*$", re.M | re.I)
-_END = re.compile(r"^\**\s*END OF (THE|THIS) PROJECT GUTENBERG.*$|^End of (the )?Project Gutenberg.*$", re.M | re.I)
+_START = re.compile(
+    r"^\*+\s*START OF (THE|THIS) PROJECT GUTENBERG.*$|^\*END\*THE SMALL PRINT.*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_END = re.compile(
+    r"^\**\s*END OF (THE|THIS) PROJECT GUTENBERG.*$|^End of (the )?Project Gutenberg.*$",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def r_character_vectors(rdb: bytes) -> list[list[str]]:
@@ -79,14 +85,23 @@ def build(out: Path) -> list[dict]:
         (gdir / name).write_bytes(data)
         if b"Gutenberg" not in data:  # the Canterbury corpus copies had their header removed upstream
             origin += " (Canterbury corpus copy of a Gutenberg text: no licence header)"
-        files.append({"path": f"books/gutenberg/{name}", "origin": [origin], "documents": 1, "wrapped": False,
-                      "synthetic": []})
+        files.append(
+            {
+                "path": f"books/gutenberg/{name}",
+                "origin": [origin],
+                "documents": 1,
+                "wrapped": False,
+                "synthetic": [],
+            }
+        )
     austen, a_origin = _austen()
     botchan = texts["botchan.txt"][0].decode("utf-8-sig").replace("\r\n", "\n")
     rows = [
         {"text": strip_gutenberg(botchan), "meta": {"title": "Botchan (Master Darling)"}},
-        {"text": austen["Northanger Abbey"] + "\n\n" + austen["Persuasion"],
-         "meta": {"title": "Northanger Abbey and Persuasion"}},
+        {
+            "text": austen["Northanger Abbey"] + "\n\n" + austen["Persuasion"],
+            "meta": {"title": "Northanger Abbey and Persuasion"},
+        },
         {"text": austen["Persuasion"], "meta": {"title": "Persuasion"}},
         {"text": austen["Pride And Prejudice"], "meta": {"title": "Pride and Prejudice"}},
         {"text": austen["Sense And Sensibility"], "meta": {"title": "Sense and Sensibility"}},
@@ -94,7 +109,13 @@ def build(out: Path) -> list[dict]:
     bdir = out / "books3"
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / "books3-00.jsonl.zst").write_bytes(zstd_bytes(jsonl_bytes(rows)))
-    files.append({"path": "books/books3/books3-00.jsonl.zst",
-                  "origin": [texts["botchan.txt"][1] + " (Gutenberg header removed)", a_origin],
-                  "documents": len(rows), "wrapped": True, "synthetic": []})
+    files.append(
+        {
+            "path": "books/books3/books3-00.jsonl.zst",
+            "origin": [texts["botchan.txt"][1] + " (Gutenberg header removed)", a_origin],
+            "documents": len(rows),
+            "wrapped": True,
+            "synthetic": [],
+        }
+    )
     return files

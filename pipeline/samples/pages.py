@@ -59,8 +59,15 @@ def pydoc_pages() -> tuple[WebPage, ...]:
         if rel.startswith(("genindex", "search", "py-modindex", "_")):
             continue
         page = html_to_page(members[name])
-        out.append(WebPage(f"pydoc/{rel}", f"https://docs.python.org/3.11/{rel}", page.text,
-                           f"{origin}:{name}", page.title))
+        out.append(
+            WebPage(
+                f"pydoc/{rel}",
+                f"https://docs.python.org/3.11/{rel}",
+                page.text,
+                f"{origin}:{name}",
+                page.title,
+            )
+        )
     return tuple(out)
 
 

@@ -9,6 +9,7 @@ synthetic (stable hashes), and one question's answers score 10, 9 and 2 so that 
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -18,15 +19,36 @@ from pipeline.samples.fetch import deb_members
 from pipeline.samples.util import stable_time
 
 SITES = {  # site -> (Debian package, folder of FAQ pages, file suffix, base tag)
-    "softwareengineering.stackexchange.com": ("python3.11-doc", "usr/share/doc/python3.11/html/faq/", ".html",
-                                              "python"),
+    "softwareengineering.stackexchange.com": (
+        "python3.11-doc",
+        "usr/share/doc/python3.11/html/faq/",
+        ".html",
+        "python",
+    ),
     "unix.stackexchange.com": ("debian-faq", "usr/share/doc/debian/FAQ/", ".en.html", "debian"),
 }
-KEEP = {"p", "pre", "code", "em", "strong", "b", "i", "a", "ul", "ol", "li", "blockquote", "br", "dl", "dt", "dd"}
-_HEAD = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>", re.S)
+KEEP = {
+    "p",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "br",
+    "dl",
+    "dt",
+    "dd",
+}
+_HEAD = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)([^>]*)>")
 _HREF = re.compile(r'href="([^"]*)"')
-_NOLINK = re.compile(r'<a\b(?![^>]*href="http)[^>]*>(.*?)</a>', re.S)
+_NOLINK = re.compile(r'<a\b(?![^>]*href="http)[^>]*>(.*?)</a>', re.DOTALL)
 _CUT = ('class="footer"', 'class="navfooter"', 'class="sphinxsidebar"', 'class="related"', 'class="toc"')
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ATTR = {'"': "&quot;", "\n": "&#xA;", "\r": "&#xD;", "\t": "&#x9;"}
@@ -65,14 +87,14 @@ def _split_answers(body: str, parts: int) -> list[str]:
         return [body]
     chosen = [cuts[len(cuts) * i // parts - 1] for i in range(1, parts)]
     bounds = [0] + sorted(set(chosen)) + [len(body)]
-    return [s for a, b in zip(bounds, bounds[1:]) if (s := body[a:b].strip())]
+    return [s for a, b in itertools.pairwise(bounds) if (s := body[a:b].strip())]
 
 
 def faq_questions(html: str) -> list[tuple[str, str]]:
     """(question title, answer HTML) for every heading that asks a question."""
     heads = list(_HEAD.finditer(html))
     out = []
-    for h, nxt in zip(heads, heads[1:] + [None]):
+    for h, nxt in itertools.zip_longest(heads, heads[1:]):
         title = _plain(h.group(2))
         title = re.sub(r"^[\d.]+\s+", "", title)
         if not title.endswith("?"):
@@ -88,7 +110,9 @@ def faq_questions(html: str) -> list[tuple[str, str]]:
 
 
 def _attrs(**kv: object) -> str:
-    return " ".join(f'{k}="{escape(_BAD_XML.sub("", str(v)), _ATTR)}"' for k, v in kv.items() if v is not None)
+    return " ".join(
+        f'{k}="{escape(_BAD_XML.sub("", str(v)), _ATTR)}"' for k, v in kv.items() if v is not None
+    )
 
 
 def _when(*parts: str) -> str:
@@ -112,18 +136,38 @@ def build_site(site: str) -> tuple[bytes, int, str]:
             if not forced and len(answers) == 3:
                 scores, forced = [9, 10, 2], True
             asked = _when("q", key)
-            q = {"PostTypeId": 1, "CreationDate": asked, "Score": stable_hash64("qscore", key) % 60,
-                 "ViewCount": 50 + stable_hash64("views", key) % 90000, "Body": f"<p>{escape(title)}</p>",
-                 "OwnerUserId": 1 + stable_hash64("user", key) % 5000, "Title": title,
-                 "Tags": f"<{base_tag}><{topic}>", "AnswerCount": len(answers),
-                 "CommentCount": stable_hash64("comments", key) % 4, "ContentLicense": "CC BY-SA 4.0"}
+            q = {
+                "PostTypeId": 1,
+                "CreationDate": asked,
+                "Score": stable_hash64("qscore", key) % 60,
+                "ViewCount": 50 + stable_hash64("views", key) % 90000,
+                "Body": f"<p>{escape(title)}</p>",
+                "OwnerUserId": 1 + stable_hash64("user", key) % 5000,
+                "Title": title,
+                "Tags": f"<{base_tag}><{topic}>",
+                "AnswerCount": len(answers),
+                "CommentCount": stable_hash64("comments", key) % 4,
+                "ContentLicense": "CC BY-SA 4.0",
+            }
             posts.append((asked, key, q))
             for i, (ans, score) in enumerate(zip(answers, scores)):
                 when = max(asked, _when("a", key, str(i)))
-                posts.append((when, f"{key}#{i}", {
-                    "PostTypeId": 2, "ParentId": key, "CreationDate": when, "Score": score, "Body": ans,
-                    "OwnerUserId": 1 + stable_hash64("user", key, str(i)) % 5000,
-                    "CommentCount": stable_hash64("comments", key, str(i)) % 4, "ContentLicense": "CC BY-SA 4.0"}))
+                posts.append(
+                    (
+                        when,
+                        f"{key}#{i}",
+                        {
+                            "PostTypeId": 2,
+                            "ParentId": key,
+                            "CreationDate": when,
+                            "Score": score,
+                            "Body": ans,
+                            "OwnerUserId": 1 + stable_hash64("user", key, str(i)) % 5000,
+                            "CommentCount": stable_hash64("comments", key, str(i)) % 4,
+                            "ContentLicense": "CC BY-SA 4.0",
+                        },
+                    )
+                )
     if not forced:
         raise ValueError(f"{site}: no question long enough for the 10/9/2 answer scores")
     posts.sort(key=lambda p: (p[0], p[1]))
@@ -139,7 +183,11 @@ def build_site(site: str) -> tuple[bytes, int, str]:
         row = dict(row)
         if row["PostTypeId"] == 1:
             accepted = key in best and stable_hash64("accept", key) % 3 != 0
-            ordered = {"Id": ids[key], "PostTypeId": 1, "AcceptedAnswerId": ids[best[key][1]] if accepted else None}
+            ordered = {
+                "Id": ids[key],
+                "PostTypeId": 1,
+                "AcceptedAnswerId": ids[best[key][1]] if accepted else None,
+            }
         else:
             ordered = {"Id": ids[key], "PostTypeId": 2, "ParentId": ids[row.pop("ParentId")]}
         row.pop("PostTypeId")
@@ -156,8 +204,23 @@ def build(out: Path) -> list[dict]:
         data, n, origin = build_site(site)
         (out / site).mkdir(parents=True, exist_ok=True)
         (out / site / "Posts.xml").write_bytes(data)
-        files.append({"path": f"stackexchange/{site}/Posts.xml", "origin": [origin + " (FAQ HTML)"],
-                      "documents": n, "wrapped": True,
-                      "synthetic": ["Id", "CreationDate", "Score", "ViewCount", "OwnerUserId", "AnswerCount split",
-                                    "AcceptedAnswerId", "CommentCount", "LastActivityDate"]})
+        files.append(
+            {
+                "path": f"stackexchange/{site}/Posts.xml",
+                "origin": [origin + " (FAQ HTML)"],
+                "documents": n,
+                "wrapped": True,
+                "synthetic": [
+                    "Id",
+                    "CreationDate",
+                    "Score",
+                    "ViewCount",
+                    "OwnerUserId",
+                    "AnswerCount split",
+                    "AcceptedAnswerId",
+                    "CommentCount",
+                    "LastActivityDate",
+                ],
+            }
+        )
     return files

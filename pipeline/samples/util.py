@@ -47,7 +47,7 @@ def stable_uuid(*parts: str) -> str:
 
 def stable_time(start: str, days: float, *parts: str) -> dt.datetime:
     """A timestamp in [start, start + days) chosen by a stable hash of parts."""
-    base = dt.datetime.fromisoformat(start).replace(tzinfo=dt.timezone.utc)
+    base = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
     return base + dt.timedelta(seconds=stable_hash64("time", *parts) % int(days * 86400))
 
 

@@ -22,10 +22,8 @@ from pipeline.samples.htmltext import html_to_page
 from pipeline.samples.util import bz2_bytes, iso_z, stable_time
 
 GENSIM = {
-    "gensim/test/test_data/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2":
-        "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.xml.bz2",
-    "gensim/test/test_data/bgwiki-latest-pages-articles-shortened.xml.bz2":
-        "bgwiki-latest-pages-articles-shortened.xml.bz2",
+    "gensim/test/test_data/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2": "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.xml.bz2",
+    "gensim/test/test_data/bgwiki-latest-pages-articles-shortened.xml.bz2": "bgwiki-latest-pages-articles-shortened.xml.bz2",
 }
 WRAPPED = {  # handbook locale -> (wiki language, talk namespace name)
     "de-DE": ("de", "Diskussion"),
@@ -125,12 +123,26 @@ def build(out: Path) -> list[dict]:
     members, origin = sdist_members("gensim", lambda n: n in GENSIM)
     for inner, name in sorted(GENSIM.items()):
         (out / name).write_bytes(members[inner])
-        files.append({"path": f"wikipedia/{name}", "origin": [f"{origin}:{inner}"],
-                      "documents": count_articles(members[inner]), "wrapped": False, "synthetic": []})
+        files.append(
+            {
+                "path": f"wikipedia/{name}",
+                "origin": [f"{origin}:{inner}"],
+                "documents": count_articles(members[inner]),
+                "wrapped": False,
+                "synthetic": [],
+            }
+        )
     for locale, (lang, _) in sorted(WRAPPED.items()):
         data, n, org = _wrapped(locale)
         name = f"{lang}wiki-20190401-pages-articles-handbook.xml.bz2"
         (out / name).write_bytes(data)
-        files.append({"path": f"wikipedia/{name}", "origin": [org], "documents": n, "wrapped": True,
-                      "synthetic": ["page ids", "revision ids", "timestamps", "contributors"]})
+        files.append(
+            {
+                "path": f"wikipedia/{name}",
+                "origin": [org],
+                "documents": n,
+                "wrapped": True,
+                "synthetic": ["page ids", "revision ids", "timestamps", "contributors"],
+            }
+        )
     return files

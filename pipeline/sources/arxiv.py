@@ -23,7 +23,7 @@ from pipeline.sources.base import SkipFn
 
 TEX_EXTS = (".tex", ".ltx", ".latex")
 MAX_INCLUDE_DEPTH = 8
-_MAIN = re.compile(r"^[^%\n]*\\document(class|style)\b", re.M)
+_MAIN = re.compile(r"^[^%\n]*\\document(class|style)\b", re.MULTILINE)
 _INCLUDE = re.compile(r"\\(?:input|include)\s*(?:\{([^}\n]*)\}|\s+([^\s{}\\%]+))")
 _SUFFIXES = (".tar.gz", ".tgz", ".tar", ".gz", ".tex", ".ltx", ".latex")
 
@@ -41,14 +41,18 @@ def paper_stem(path: str) -> str:
 
 
 def unsafe_name(name: str) -> bool:
-    return name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) is not None or ".." in re.split(
-        r"[/\\]", name)
+    return (
+        name.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", name) is not None
+        or ".." in re.split(r"[/\\]", name)
+    )
 
 
 def _open(path: str) -> BinaryIO:
     if path.lower().endswith(".tgz"):
         raw = base.open_raw(path)
-        capped = base.CappedReader(gzip.GzipFile(fileobj=raw), base.MAX_DECOMPRESSED_BYTES)  # type: ignore[arg-type]
+        inflate = gzip.GzipFile(fileobj=raw)
+        capped = base.CappedReader(inflate, base.MAX_DECOMPRESSED_BYTES)  # type: ignore[arg-type]
         return io.BufferedReader(capped, buffer_size=1 << 20)  # type: ignore[return-value]
     return base.open_decompressed(path)
 
@@ -139,14 +143,19 @@ def _main_file(texts: dict[str, str]) -> str | None:
     if not candidates:
         return None
     # A full document beats a standalone figure; then the conventional names, then the shallowest.
-    candidates.sort(key=lambda n: ("\\begin{document}" not in texts[n],
-                                   posixpath.basename(n) not in ("ms.tex", "main.tex", "paper.tex"),
-                                   n.count("/"), n))
+    candidates.sort(
+        key=lambda n: (
+            "\\begin{document}" not in texts[n],
+            posixpath.basename(n) not in ("ms.tex", "main.tex", "paper.tex"),
+            n.count("/"),
+            n,
+        )
+    )
     return candidates[0]
 
 
 def _in_comment(text: str, pos: int) -> bool:
-    line = text[text.rfind("\n", 0, pos) + 1: pos]
+    line = text[text.rfind("\n", 0, pos) + 1 : pos]
     return re.search(r"(?<!\\)%", line) is not None
 
 
@@ -175,5 +184,5 @@ def _title(source: str) -> str | None:
     while i < len(source) and depth:
         depth += {"{": 1, "}": -1}.get(source[i], 0)
         i += 1
-    title = " ".join(source[m.end(): i - 1].split())
+    title = " ".join(source[m.end() : i - 1].split())
     return title or None

@@ -14,15 +14,17 @@ from pipeline.document import Document, Meta
 from pipeline.sources import base
 from pipeline.sources.base import SkipFn
 
-_EBOOK_NO = re.compile(r"\[e-?book\s*#\s*(\d+)\]|e-?book\s+#\s*(\d+)|ebook-no\.\s*(\d+)", re.I)
-_TITLE = re.compile(r"^\s*title:\s*(.+?)\s*$", re.I | re.M)
+_EBOOK_NO = re.compile(r"\[e-?book\s*#\s*(\d+)\]|e-?book\s+#\s*(\d+)|ebook-no\.\s*(\d+)", re.IGNORECASE)
+_TITLE = re.compile(r"^\s*title:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 HEADER_CHARS = 20_000  # the Gutenberg header sits in the first few hundred lines
 
 
 def _is_jsonl(path: str) -> bool:
     lower = path.lower()
-    return any(lower.endswith(s) for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".jsonl.bz2",
-                                           ".jsonl.xz"))
+    return any(
+        lower.endswith(s)
+        for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".jsonl.bz2", ".jsonl.xz")
+    )
 
 
 def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:

@@ -24,6 +24,9 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             id=f"{stem}:{lineno}",
             source="c4",
             text=text,
-            meta={Meta.URL: str(obj.get("url") or ""), Meta.TIMESTAMP: str(obj.get("timestamp") or ""),
-                  Meta.ORIGIN: origin},
+            meta={
+                Meta.URL: str(obj.get("url") or ""),
+                Meta.TIMESTAMP: str(obj.get("timestamp") or ""),
+                Meta.ORIGIN: origin,
+            },
         )

@@ -27,8 +27,6 @@ from pipeline.sources.html_text import html_to_text, sniff_charset
 # Plain ints: IntFlag arithmetic is slow in a per-record loop.
 CONVERSION = int(WarcRecordType.conversion)
 RECORD_TYPES = int(WarcRecordType.conversion | WarcRecordType.response)
-_KEPT_HEADERS = ("Content-Length", "WARC-Target-URI", "WARC-Date", "WARC-Record-ID", "WARC-Block-Digest",
-                 "WARC-Payload-Digest")
 
 
 def _record_id(raw: str | None) -> str | None:
@@ -50,7 +48,7 @@ def _dechunk(body: bytes) -> bytes | None:
             return None
         if size == 0:
             return b"".join(out)
-        out.append(body[end + 2: end + 2 + size])
+        out.append(body[end + 2 : end + 2 + size])
         pos = end + 2 + size + 2
 
 
@@ -87,10 +85,9 @@ def _http_html(block: bytes, skip: SkipFn) -> str | None:
         return None
     try:
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            body = _dechunk(body)
-            if body is None:
-                skip("malformed_http")
-                return None
+            # Archivers (pywb among them) often store the body already de-chunked but keep the header;
+            # like warcio, fall back to the body as stored when it does not parse as chunks.
+            body = _dechunk(body) or body
         if headers.get("content-encoding", "").lower() in ("gzip", "x-gzip", "deflate"):
             body = _inflate(body, base.MAX_DOC_BYTES)
     except base.DecompressionBomb:
@@ -181,9 +178,8 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             except base.STREAM_ERRORS as exc:
                 skip(base.stream_error_reason(exc))
                 return
-            h = rec.headers
-            headers = {k: h.get(k) for k in _KEPT_HEADERS}
-            if headers["Content-Length"] is None or len(block) < length:  # the stream ended in this record
+            headers = dict(rec.headers.items())  # one call: HeaderMap.get costs as much per key
+            if "Content-Length" not in headers or len(block) < length:  # the stream ended in this record
                 skip("truncated_or_corrupt_stream")
                 return
             pending = (rtype, headers, block)
@@ -196,7 +192,7 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             yield doc
 
 
-def _document(rtype: int, h: dict[str, str | None], block: bytes, skip: SkipFn, origin: str) -> Document | None:
+def _document(rtype: int, h: dict[str, str], block: bytes, skip: SkipFn, origin: str) -> Document | None:
     if rtype == CONVERSION:
         text = base.decode_utf8(block, skip)
     else:
@@ -213,5 +209,10 @@ def _document(rtype: int, h: dict[str, str | None], block: bytes, skip: SkipFn, 
         id=doc_id,
         source="common_crawl",
         text=text,
-        meta={Meta.URL: url, Meta.TIMESTAMP: h.get("WARC-Date") or "", Meta.DIGEST: digest, Meta.ORIGIN: origin},
+        meta={
+            Meta.URL: url,
+            Meta.TIMESTAMP: h.get("WARC-Date") or "",
+            Meta.DIGEST: digest,
+            Meta.ORIGIN: origin,
+        },
     )

@@ -19,16 +19,64 @@ from pipeline.sources.base import SkipFn
 # File extension -> programming language (the languages the BigQuery dump and the paper's whitelist
 # have in common; the extension whitelist itself is the filter's).
 LANGUAGES: dict[str, str] = {
-    ".py": "Python", ".pyi": "Python", ".c": "C", ".h": "C", ".cc": "C++", ".cpp": "C++", ".cxx": "C++",
-    ".hpp": "C++", ".hh": "C++", ".cs": "C#", ".java": "Java", ".js": "JavaScript", ".mjs": "JavaScript",
-    ".jsx": "JavaScript", ".ts": "TypeScript", ".tsx": "TypeScript", ".go": "Go", ".rs": "Rust",
-    ".rb": "Ruby", ".php": "PHP", ".scala": "Scala", ".kt": "Kotlin", ".swift": "Swift", ".m": "Objective-C",
-    ".sh": "Shell", ".bash": "Shell", ".pl": "Perl", ".pm": "Perl", ".lua": "Lua", ".r": "R", ".jl": "Julia",
-    ".hs": "Haskell", ".ml": "OCaml", ".ex": "Elixir", ".exs": "Elixir", ".erl": "Erlang", ".clj": "Clojure",
-    ".dart": "Dart", ".sql": "SQL", ".html": "HTML", ".htm": "HTML", ".css": "CSS", ".tex": "TeX",
-    ".md": "Markdown", ".rst": "reStructuredText", ".json": "JSON", ".yaml": "YAML", ".yml": "YAML",
-    ".toml": "TOML", ".xml": "XML", ".f90": "Fortran", ".f": "Fortran", ".vb": "Visual Basic",
-    ".asm": "Assembly", ".s": "Assembly", ".groovy": "Groovy", ".cmake": "CMake", ".mk": "Makefile",
+    ".py": "Python",
+    ".pyi": "Python",
+    ".c": "C",
+    ".h": "C",
+    ".cc": "C++",
+    ".cpp": "C++",
+    ".cxx": "C++",
+    ".hpp": "C++",
+    ".hh": "C++",
+    ".cs": "C#",
+    ".java": "Java",
+    ".js": "JavaScript",
+    ".mjs": "JavaScript",
+    ".jsx": "JavaScript",
+    ".ts": "TypeScript",
+    ".tsx": "TypeScript",
+    ".go": "Go",
+    ".rs": "Rust",
+    ".rb": "Ruby",
+    ".php": "PHP",
+    ".scala": "Scala",
+    ".kt": "Kotlin",
+    ".swift": "Swift",
+    ".m": "Objective-C",
+    ".sh": "Shell",
+    ".bash": "Shell",
+    ".pl": "Perl",
+    ".pm": "Perl",
+    ".lua": "Lua",
+    ".r": "R",
+    ".jl": "Julia",
+    ".hs": "Haskell",
+    ".ml": "OCaml",
+    ".ex": "Elixir",
+    ".exs": "Elixir",
+    ".erl": "Erlang",
+    ".clj": "Clojure",
+    ".dart": "Dart",
+    ".sql": "SQL",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".css": "CSS",
+    ".tex": "TeX",
+    ".md": "Markdown",
+    ".rst": "reStructuredText",
+    ".json": "JSON",
+    ".yaml": "YAML",
+    ".yml": "YAML",
+    ".toml": "TOML",
+    ".xml": "XML",
+    ".f90": "Fortran",
+    ".f": "Fortran",
+    ".vb": "Visual Basic",
+    ".asm": "Assembly",
+    ".s": "Assembly",
+    ".groovy": "Groovy",
+    ".cmake": "CMake",
+    ".mk": "Makefile",
 }
 _NAMED = {"makefile": "Makefile", "dockerfile": "Dockerfile", "cmakelists.txt": "CMake"}
 BINARY_SNIFF = 8000  # git's heuristic: a NUL byte in the first 8000 bytes means binary
@@ -48,14 +96,20 @@ def _doc(repo: str, path: str, text: str, license: str, origin: str) -> Document
         id=stable_id(repo, path),
         source="github",
         text=text,
-        meta={Meta.REPO: repo, Meta.PATH: path, Meta.LICENSE: license, Meta.PROG_LANG: language_of(path),
-              Meta.ORIGIN: origin},
+        meta={
+            Meta.REPO: repo,
+            Meta.PATH: path,
+            Meta.LICENSE: license,
+            Meta.PROG_LANG: language_of(path),
+            Meta.ORIGIN: origin,
+        },
     )
 
 
-def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
+def read(path: str, skip: SkipFn, repo: str | None = None, **_: object) -> Iterator[Document]:
+    """`repo` names a source tree (default: the folder's name, e.g. `rust-hex`)."""
     if "://" not in path and os.path.isdir(path):
-        yield from read_tree(path, skip)
+        yield from read_tree(path, skip, repo)
     else:
         yield from read_jsonl(path, skip)
 
@@ -98,10 +152,10 @@ def _read_small(path: str, limit: int = 1 << 20) -> str:
         return f.read(limit).decode("utf-8", errors="replace")
 
 
-def read_tree(root: str, skip: SkipFn) -> Iterator[Document]:
+def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Document]:
     """One Document per regular file of a local tree, walked in sorted order without following links."""
     root = root.rstrip("/")
-    repo = os.path.basename(root)
+    repo = repo or os.path.basename(root)
     lic = tree_license(root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         kept = []

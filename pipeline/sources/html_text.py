@@ -8,12 +8,57 @@ from html.parser import HTMLParser
 
 # Elements whose start or end begins a new line of text.
 BLOCK = frozenset(
-    "address article aside blockquote body br caption dd details dialog div dl dt fieldset figcaption figure "
-    "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot "
-    "th thead title tr ul".split()
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    }
 )
 # Elements whose content is never text a reader sees.
-SKIP = frozenset("script style noscript template svg math head object iframe canvas select".split())
+SKIP = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "head", "object", "iframe", "canvas", "select"}
+)
 # `head` is skipped but its `title` is kept: WET records start with the page title too.
 _KEEP_IN_SKIP = frozenset({"title"})
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0]+")
@@ -66,7 +111,7 @@ def html_to_text(html: str) -> str:
     return "\n".join(p.lines)
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
 
 def sniff_charset(head: bytes) -> str | None:

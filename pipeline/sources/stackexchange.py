@@ -56,8 +56,14 @@ def read(path: str, skip: SkipFn, site: str | None = None, **_: object) -> Itera
             body = a.get("Body", "")
             if base.too_big(len(body), skip) or base.is_blank(body, skip):
                 continue
-            meta = {Meta.SITE: site, "post_type": kind, Meta.QUESTION_ID: question_id, "post_id": post_id,
-                    Meta.SCORE: score, Meta.ORIGIN: origin}
+            meta = {
+                Meta.SITE: site,
+                "post_type": kind,
+                Meta.QUESTION_ID: question_id,
+                "post_id": post_id,
+                Meta.SCORE: score,
+                Meta.ORIGIN: origin,
+            }
             if kind == "question":
                 meta[Meta.TITLE] = a.get("Title", "")
             yield Document(id=f"{site}:{post_id}", source="stackexchange", text=body, meta=meta)

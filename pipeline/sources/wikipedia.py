@@ -67,6 +67,10 @@ def read(path: str, skip: SkipFn, lang: str | None = None, **_: object) -> Itera
                 id=f"{doc_lang}:{page_id}",
                 source="wikipedia",
                 text=text,
-                meta={Meta.TITLE: title, Meta.LANG: doc_lang, Meta.URL: article_url(doc_lang, title),
-                      Meta.ORIGIN: origin},
+                meta={
+                    Meta.TITLE: title,
+                    Meta.LANG: doc_lang,
+                    Meta.URL: article_url(doc_lang, title),
+                    Meta.ORIGIN: origin,
+                },
             )

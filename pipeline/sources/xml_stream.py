@@ -62,7 +62,7 @@ class _Builder:
             self.rec_depth = len(self.stack)
             return
         if self.rec is not None:
-            rel = "/".join(self.stack[self.rec_depth:])
+            rel = "/".join(self.stack[self.rec_depth :])
             self.rec.present.add(rel)
             if rel in self.fields and rel not in self.rec.fields and self.text is None:
                 self.text, self.text_len, self.text_key = [], 0, rel
@@ -85,7 +85,7 @@ class _Builder:
     def end(self, name: str) -> None:
         depth = len(self.stack)
         if self.text is not None:
-            key = "/".join(self.stack[self.rec_depth:]) if self.rec is not None else "/".join(self.stack)
+            key = "/".join(self.stack[self.rec_depth :]) if self.rec is not None else "/".join(self.stack)
             if key == self.text_key:
                 if self.rec is not None:
                     self.rec.fields[key] = "".join(self.text)
@@ -102,8 +102,13 @@ def _refuse(*_args: object) -> None:
     raise _Refused()
 
 
-def iter_records(stream: BinaryIO, skip: SkipFn, record_tag: str, fields: set[str] = frozenset(),
-                 headers: set[str] = frozenset()) -> Iterator[Record | Header]:
+def iter_records(
+    stream: BinaryIO,
+    skip: SkipFn,
+    record_tag: str,
+    fields: set[str] = frozenset(),
+    headers: set[str] = frozenset(),
+) -> Iterator[Record | Header]:
     """Yield each `record_tag` element (with the wanted child texts) and wanted header texts, in
     document order. Bad XML ends the stream with `malformed_xml`, a DOCTYPE/entity declaration with
     `xml_entities`, a damaged compressed stream with its reason: always after the records before it."""
@@ -119,10 +124,13 @@ def iter_records(stream: BinaryIO, skip: SkipFn, record_tag: str, fields: set[st
     parser.StartElementHandler = b.start
     parser.EndElementHandler = b.end
     parser.CharacterDataHandler = b.chars
+    # read1: one read of the decompressor at a time, so bytes inflated before a damaged block are
+    # parsed rather than lost with the exception
+    read = getattr(stream, "read1", stream.read)
     error: str | None = None
     while error is None:
         try:
-            data = stream.read(CHUNK)
+            data = read(CHUNK)
             parser.Parse(data, not data)
         except _Refused:
             error = "xml_entities"
