@@ -40,9 +40,23 @@ _PUNCT_OR_NON_PRINTING = re.compile(
 _PUNCT = re.compile("[" + "".join(re.escape(c) for c in UNICODE_PUNCT) + "]")
 
 
+# Combining marks (category Mn) live in planes 0-1 and in plane 14's variation selectors: scanning
+# those instead of all 1.1M code points builds the class in a few milliseconds.
+_MN_SCAN = (range(0, 0x20000), range(0xE0000, 0xE1000))
+
+
 @lru_cache(maxsize=1)
-def _combining_table() -> dict[int, None]:
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Mn"}
+def _combining_marks() -> re.Pattern[str]:
+    ranges: list[tuple[int, int]] = []
+    for block in _MN_SCAN:
+        for c in block:
+            if unicodedata.category(chr(c)) == "Mn":
+                if ranges and ranges[-1][1] == c - 1:
+                    ranges[-1] = (ranges[-1][0], c)
+                else:
+                    ranges.append((c, c))
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{cls}]+")
 
 
 def dedup_lines(text: str) -> list[str]:
@@ -59,7 +73,7 @@ def normalize_for_dedup(line: str) -> str:
 def strip_accents(text: str) -> str:
     if text.isascii():  # the common case on English web text: nothing to strip, skip NFD entirely
         return text
-    return unicodedata.normalize("NFD", text).translate(_combining_table())
+    return _combining_marks().sub("", unicodedata.normalize("NFD", text))
 
 
 def lm_normalize_lines(text: str) -> list[str]:
@@ -76,5 +90,5 @@ def lm_normalize(line: str) -> str:
 
 
 def warm_up() -> None:
-    """Build the accent table (a fraction of a second): call in DoFn.setup(), not per element."""
-    _combining_table()
+    """Build the combining-mark class (milliseconds): call in DoFn.setup(), not per element."""
+    _combining_marks()

@@ -329,3 +329,11 @@ def test_shard_runs_cover_every_shard_once(k):
     runs = shard_runs(k)
     assert [i for a, b in runs for i in range(a, b)] == list(range(k))
     assert max(b - a for a, b in runs) <= 16 and len(runs) >= min(k, 64)
+
+
+def test_multiprocess_runner_gives_the_same_bytes(built, tokens, tmp_path):
+    """Beam's multi_processing mode pickles the DoFn to worker processes (as a cluster would)."""
+    out = str(tmp_path / "mp")
+    beam_args = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    build_mixture(load_config(), tokens[0], out, TARGET, seed=3, shard_tokens=SHARD, beam_args=beam_args)
+    assert files_of(out) == files_of(built)
