@@ -52,7 +52,7 @@ size = sum(os.path.getsize(os.path.join({output!r}, f)) for f in os.listdir({out
 ru = resource.getrusage(resource.RUSAGE_SELF)
 with open("/proc/self/status") as f:
     hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
-print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"],
+print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"], "docs": m["total_documents"],
                   "maxrss_mb": ru.ru_maxrss / 1024, "hwm_mb": hwm, "cpu_s": ru.ru_utime + ru.ru_stime}}))
 """
 
@@ -143,6 +143,13 @@ def main() -> int:
                 f"CPU {r['cpu_s']:.2f} s ({r['bytes'] / r['cpu_s'] / 1e6:.0f} MB per CPU-second, Beam start "
                 f"included); peak RSS {r['maxrss_mb']:.0f} MB (VmHWM {r['hwm_mb']:.0f} MB)"
             )
+        a, b = rows
+        marginal = (b["bytes"] - a["bytes"]) / max(b["cpu_s"] - a["cpu_s"], 1e-9) / 1e6
+        print(
+            f"marginal CPU rate (large - small build, no start-up): {marginal:.0f} MB per CPU-second, "
+            f"{100 * marginal / disk:.0f}% of disk per busy core; "
+            f"{(b['cpu_s'] - a['cpu_s']) / (b['docs'] - a['docs']) * 1e6:.1f} us CPU per document"
+        )
         growth = rows[1]["maxrss_mb"] / rows[0]["maxrss_mb"]
         print(f"peak RSS ratio large/small target (x{args.scale}): {growth:.2f}")
     finally:

@@ -47,12 +47,24 @@ class HashLines(beam.DoFn):
         self._bytes.inc(n * (len(prefix) + 8 + len(doc.id)))
 
 
+class KeyById(beam.DoFn):
+    """(doc id, doc) for the join; counts the bytes of text this shuffle moves."""
+
+    def setup(self) -> None:
+        self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_docs")
+
+    def process(self, doc: Document) -> Iterator[tuple[str, Document]]:
+        self._bytes.inc(len(doc.id) + len(doc.text.encode("utf-8")))
+        yield doc.id, doc
+
+
 class FindDuplicates(beam.DoFn):
     """For a line key seen more than once, mark it for removal in every document that has it."""
 
     def setup(self) -> None:
         self._dup_keys = Metrics.counter(NAMESPACE, "dedup.duplicated_line_keys")
         self._keys = Metrics.counter(NAMESPACE, "dedup.line_keys")
+        self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_marks")
 
     def process(self, element: tuple[bytes, Iterable[str]]) -> Iterator[tuple[str, bytes]]:
         key, doc_ids = element
@@ -66,9 +78,11 @@ class FindDuplicates(beam.DoFn):
             if seen is None:  # the second occurrence: the line is duplicated, all copies go
                 self._dup_keys.inc()
                 seen = {first}
+                self._bytes.inc(len(first) + 8)
                 yield first, key[-8:]
             if doc_id not in seen:
                 seen.add(doc_id)
+                self._bytes.inc(len(doc_id) + 8)
                 yield doc_id, key[-8:]
 
 
@@ -114,7 +128,7 @@ class DedupLines(beam.PTransform):
             | "GroupByLine" >> beam.GroupByKey()
             | "FindDuplicates" >> beam.ParDo(FindDuplicates())
         )
-        by_id = docs | "KeyById" >> beam.Map(lambda d: (d.id, d))
+        by_id = docs | "KeyById" >> beam.ParDo(KeyById())
         return (
             {"doc": by_id, "dup": marks}
             | "JoinMarks" >> beam.CoGroupByKey()

@@ -22,7 +22,7 @@ log = logging.getLogger("llama_data.demo")
 
 ORDER = ("wikipedia", "c4", "github", "books", "arxiv", "stackexchange")
 SAMPLE_GLOBS = {
-    "common_crawl": ["common_crawl/*.warc.wet.gz"],
+    "common_crawl": ["common_crawl/*.warc.wet.gz", "common_crawl/*.warc.gz"],
     "c4": ["c4/*.json.gz"],
     "github": ["github/*.jsonl.gz", "github/trees/*"],
     "wikipedia": ["wikipedia/*.xml.bz2"],
@@ -97,7 +97,9 @@ def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int,
                ins, [f"{clean}/{source}/stats.json"])
     cc_in = inputs("common_crawl")
     lm_dir = os.path.join(models, "lm")
-    st.run("lm-train", ["lm", "train", "--lang", "en", "--input", f"{clean}/wikipedia", "--output", lm_dir],
+    # a small SentencePiece vocabulary suits the sample's ~1 MB of English Wikipedia (CCNet: 65536)
+    st.run("lm-train", ["lm", "train", "--lang", "en", "--input", f"{clean}/wikipedia", "--output", lm_dir,
+                        "--vocab-size", "8000"],
            [f"{clean}/wikipedia"], [f"{lm_dir}/en.arpa.bin"])
     cutoffs = os.path.join(models, "cutoffs.json")
     st.run("lm-cutoffs", ["lm", "cutoffs", "--lang", "en", "--lm-dir", lm_dir, "--raw-source", "common_crawl",

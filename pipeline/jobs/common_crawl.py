@@ -32,6 +32,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quality-model", help="fastText reference classifier (`llama-data quality train`); "
                                            "without it the classifier stage is skipped")
     g.add_argument("--quality-threshold", type=float, default=0.25, help="keep p(wiki) >= this (RedPajama: 0.25)")
+    g.add_argument("--stop-after", choices=STAGES, help="run the stages up to this one only (e.g. dedup)")
+
+
+STAGES = ("length", "dedup", "lid", "perplexity", "quality")
 
 
 def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
@@ -43,17 +47,22 @@ def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
     from pipeline.transforms import apply_steps
 
     langs = [x.strip() for x in args.langs.split(",") if x.strip()]
+    last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
     docs = apply_steps(docs, [MinLength(args.min_length)])
-    if not args.no_dedup:
+    if not args.no_dedup and last >= 1:
         docs = docs | "DedupLines" >> DedupLines(args.dedup_group_files)
+    if last < 2:
+        return docs
     steps = [LangIdStep(langs, args.lang_threshold, args.lid_model)]
+    if last < 3:
+        return apply_steps(docs, steps)
     if args.lm_dir:
         steps.append(PerplexityStep(args.lm_dir, langs))
         keep = [b.strip() for b in args.keep_buckets.split(",") if b.strip()]
         steps.append(BucketStep(load_cutoffs(args.cutoffs), keep))
     else:
         log.warning("no --lm-dir: perplexity and bucket stages skipped")
-    if args.quality_model:
+    if args.quality_model and last >= 4:
         steps.append(QualityStep(args.quality_model, args.quality_threshold))
     else:
         log.warning("no --quality-model: reference classifier stage skipped")
