@@ -80,7 +80,6 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
     if num_shards <= 0:
         num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
     log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)
-    os.makedirs(output, exist_ok=True) if "://" not in output else None
     schema = schema_for(spec.meta_keys)
     meta_keys = spec.meta_keys
 
@@ -112,6 +111,8 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
     if dry_run:
         print_dry_run(beam_args, p)
         return {}
+    if "://" not in output:
+        os.makedirs(output, exist_ok=True)
     clear_old_shards(output)
     t0 = time.time()
     result = p.run()

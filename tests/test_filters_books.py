@@ -167,3 +167,14 @@ def test_beam_near_dedup_end_to_end() -> None:
         kept = (p | beam.Create(docs) | beam.ParDo(StripGutenbergFn()) | NearDedupBooks(0.9, 0.5)
                 | beam.Map(lambda d: d.id))
         assert_that(kept, equal_to(["gutenberg:9", "books3:shelf:2", "gutenberg:11"]))
+
+
+def test_book_inside_a_longer_one_is_a_candidate_at_the_default_threshold() -> None:
+    # a novel reprinted inside a two-novel volume: containment 1.0 but Jaccard only ~0.5
+    perms = permutations(128, 1)
+    volume, novel = book(ORIGINAL + sentences(4, 600)), book(ORIGINAL)
+    assert containment(shingle_hashes(novel), shingle_hashes(volume)) == 1.0
+    sigs = [("gutenberg:3", signature(shingle_hashes(volume), perms)),
+            ("books3:b:1", signature(shingle_hashes(novel), perms))]
+    assert candidate_pairs(sigs, 0.3) == [("gutenberg:3", "books3:b:1")]
+    assert candidate_pairs(sigs, 0.8) == []  # a Jaccard-only threshold near 0.9 would miss it

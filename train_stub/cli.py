@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         "tokens_per_s",
         "mfu",
         "params",
+        "final_val_loss_by_source",
+        "source_mix_served",
     )
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=2))
     print(f"wrote {args.out}/summary.json, {args.out}/metrics.jsonl, {args.out}/checkpoint/")

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--overlap", type=_fraction, default=0.9,
                    help="remove a book when more than this share of its word 5-gram shingles occurs in a "
                         "book kept before it (exact containment; LLaMA: 90%%) (default: %(default)s)")
-    g.add_argument("--lsh-threshold", type=_fraction, default=0.5,
+    g.add_argument("--lsh-threshold", type=_fraction, default=0.3,
                    help="Jaccard threshold of the MinHash LSH that proposes candidate pairs; lower finds "
                         "more pairs of unequal length, at more verification cost (default: %(default)s)")
     g.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default: %(default)s)")
@@ -40,7 +40,7 @@ def build(docs, args: argparse.Namespace, output: str):
     if getattr(args, "no_dedup", False):
         return docs
     return docs | "NearDedup" >> NearDedupBooks(
-        overlap=getattr(args, "overlap", 0.9), lsh_threshold=getattr(args, "lsh_threshold", 0.5),
+        overlap=getattr(args, "overlap", 0.9), lsh_threshold=getattr(args, "lsh_threshold", 0.3),
         num_perm=getattr(args, "num_perm", 128), seed=getattr(args, "minhash_seed", 1))
 
 
