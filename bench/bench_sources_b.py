@@ -29,9 +29,9 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pipeline.document import Document  # noqa: E402
-from pipeline.sources import reader_for  # noqa: E402
-from pipeline.sources.base import SkipCounter  # noqa: E402
+from pipeline.document import Document
+from pipeline.sources import reader_for
+from pipeline.sources.base import SkipCounter
 
 INPUTS = {"wikipedia": "wikipedia/*.xml*", "books": "books/*/*", "arxiv": "arxiv/*"}
 

@@ -23,8 +23,8 @@ class RemoveComments(SimpleStep):
 
 
 class ExtractBody(SimpleStep):
-    """Collect user macros from the whole file (the preamble defines most of them), keep the text from
-    the first sectioning command to the bibliography (and \\appendix, if asked), expand the macros there.
+    """Collect user macros from the whole file (the preamble defines most of them) and expand them, then
+    keep the text from the first sectioning command to the bibliography (and \\appendix, if asked).
     No sectioning command -> `no_section`; nothing left -> `empty`."""
 
     name = "body"
@@ -34,11 +34,16 @@ class ExtractBody(SimpleStep):
         self.expand = expand
 
     def __call__(self, doc: Document) -> StepResult:
-        macros, text = latex.extract_macros(doc.text) if self.expand else ({}, doc.text)
+        text = doc.text
+        if self.expand:
+            # expand before looking for the first section: papers define their own sectioning
+            # macros (\newcommand{\mysection}[1]{\subsubsection{#1}}, \let\mysection=\subsubsection)
+            macros, text = latex.extract_macros(text)
+            text = latex.expand_macros(text, macros)
         span = latex.body_span(text, self.cut_appendix)
         if span is None:
             return Drop("no_section")
-        body = latex.expand_macros(text[span[0]:span[1]], macros)
+        body = text[span[0]:span[1]]
         body = _BLANKS_RE.sub("\n\n", body).strip()
         if not body:
             return Drop("empty")

@@ -4,9 +4,10 @@ LLaMA section 2.1, after Lewkowycz et al. (2022): "removed everything before the
 as the bibliography. We also removed the comments from the .tex files, and inline-expanded definitions
 and macros written by users." RedPajama expands only argument-less one-line macros; this expander also
 takes macros with arguments #1..#9 and an optional first argument with a default, with brace-balanced
-argument parsing, a recursion depth cap and an output size cap (against macro bombs). Undefined
-commands are left alone. Scoping (groups, \\begingroup) is ignored: the last definition wins, except
-\\providecommand, which never replaces an existing one.
+argument parsing, a recursion depth cap and an output size cap (against macro bombs); `\\let\\a=\\b`
+aliases between control sequences are expanded too. Undefined commands are left alone. Scoping
+(groups, \\begingroup) is ignored: the last definition wins, except \\providecommand, which never
+replaces an existing one.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ _COMMENT_ENV_RE = re.compile(r"\\begin\{comment\}.*?\\end\{comment\}[ \t]*\n?", 
 _NAME_RE = re.compile(r"\\([A-Za-z@]+)")
 _DEF_RE = re.compile(
     r"\\(newcommand|renewcommand|providecommand|DeclareRobustCommand|DeclareMathOperator"
-    r"|def|gdef|edef|xdef)(?![A-Za-z@])\*?"
+    r"|def|gdef|edef|xdef|let)(?![A-Za-z@])\*?"
 )
+_LET_RE = re.compile(r"\\([A-Za-z@]+)\s*=?\s?(\\[A-Za-z@]+)")
 _SECTION_RE = re.compile(r"\\(?:part|chapter|section|subsection|subsubsection|paragraph|subparagraph)\*?\s*[\[{]")
 _BIB_RE = re.compile(r"\\bibliography\s*\{|\\begin\{thebibliography\}|\\printbibliography\b"
                      r"|\\begin\{references\}|\\end\{document\}", re.IGNORECASE)
@@ -133,6 +135,9 @@ def _parse_definition(s: str, m: re.Match) -> tuple[str, Macro, int] | None:
     expand (e.g. \\def with delimited parameters), in which case it is left in the text."""
     kind = m.group(1)
     i = m.end()
+    if kind == "let":  # \let\a=\b: an alias; textual expansion to \b takes \b's arguments naturally
+        lm = _LET_RE.match(s, i)
+        return (lm.group(1), Macro(0, lm.group(2)), lm.end()) if lm else None
     if kind in ("def", "gdef", "edef", "xdef"):
         nm = _NAME_RE.match(s, i)
         if not nm:

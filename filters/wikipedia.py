@@ -58,7 +58,7 @@ class SelectLanguage(SimpleStep):
     name = "language"
 
     def __init__(self, langs: tuple[str, ...] | list[str] = LLAMA_LANGS) -> None:
-        unknown = [x for x in langs if not x.isalpha()]
+        unknown = [x for x in langs if not x.replace("-", "").isalpha()]
         if unknown:
             raise ValueError(f"bad language codes: {unknown}")
         self.langs = frozenset(langs)

@@ -123,8 +123,8 @@ def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int,
            [tokens], [os.path.join(mix, "manifest.json")])
     st.run("mixture-verify", ["mixture", "verify", mix], [mix], [])
     train_out = os.path.join(out, "train")
-    st.run("train", ["train", "--mixture", mix, "--config", "tiny", "--steps", str(steps), "--device", "cpu",
-                     "--out", train_out], [mix], [os.path.join(train_out, "summary.json")])
+    st.run("train", ["train", "--mixture", mix, "--config", "tiny", "--steps", str(steps), "--batch-size", "8",
+                     "--device", "cpu", "--out", train_out], [mix], [os.path.join(train_out, "summary.json")])
     from pipeline.report import collect, print_summary, write_html
 
     facts = collect(out, samples)
@@ -146,8 +146,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="out/demo", help="where everything is written (default out/demo)")
     p.add_argument("--samples", help="sample corpus folder (default: build or reuse the cached one)")
-    p.add_argument("--target", default="3M", help="mixture size in tokens (default 3M)")
-    p.add_argument("--steps", type=int, default=300, help="training steps of the tiny model (default 300)")
+    p.add_argument("--target", default="2M", help="mixture size in tokens (default 2M)")
+    p.add_argument("--steps", type=int, default=150,
+                   help="training steps of the tiny model, 2048 tokens each (default 150)")
     p.add_argument("--vocab-size", type=int, default=8000, help="tokenizer vocabulary for the samples (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="Beam worker processes per job (default 1: in-process)")
     p.add_argument("--force", action="store_true", help="rerun every stage even when up to date")

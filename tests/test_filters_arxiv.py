@@ -108,3 +108,13 @@ def test_thebibliography_removed() -> None:
 def test_no_section_dropped() -> None:
     tex = "\\documentclass{article}\n\\begin{document}\nOnly an abstract.\n%\\section{Commented}\n\\end{document}\n"
     assert _clean(tex) == Drop("no_section")
+
+
+def test_user_sectioning_macros_count_as_sections() -> None:
+    tex = ("\\documentclass{jss}\n\\newcommand{\\mysection}[1]{\\subsubsection[#1]{\\textbf{#1}}}\n"
+           "\\let\\myother=\\subsection\n\\begin{document}\nFront matter.\n\\mysection{Read a series}\nText.\n"
+           "\\myother{Query}\nMore.\n\\end{document}\n")
+    out = _clean(tex)
+    assert isinstance(out, Document)
+    assert out.text == ("\\subsubsection[Read a series]{\\textbf{Read a series}}\nText.\n\\subsection{Query}\n"
+                        "More.\n")

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop and checkpoint after this step (the schedule still spans --steps)",
     )
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all usable cores)")
+    p.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: usable cores - 1, at least 1)"
+    )
     p.add_argument(
         "--peak-tflops",
         type=float,

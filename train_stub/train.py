@@ -53,7 +53,7 @@ class TrainArgs:
     stop_after: int | None = None  # stop (and checkpoint) after this step, as a preempted run would
     fresh: bool = False  # ignore an existing checkpoint in `out`
     log_every: int = 10
-    threads: int | None = None  # torch CPU threads; None: every core this process may use
+    threads: int | None = None  # torch CPU threads; None: default_threads()
     peak_tflops: float | None = None  # for MFU when the GPU is not in config.PEAK_BF16_FLOPS
     overrides: dict[str, Any] = field(default_factory=dict)  # ModelConfig fields (tests: small dims)
 
@@ -71,6 +71,13 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def default_threads() -> int:
+    """The cores this process may use, less one for the OS and anything else running: OpenMP threads
+    spin-wait for each other, so one descheduled thread stalls every matmul. On a shared 2-core machine
+    bench/bench_train_cpu.py measured 2 threads 2.7-3.9x slower than 1 (load 3-7), never faster."""
+    return max(1, available_cores() - 1)
 
 
 def save_checkpoint(out: str, model: torch.nn.Module, opt: torch.optim.Optimizer, state: dict) -> None:
@@ -161,7 +168,7 @@ def check_args(a: TrainArgs, state: dict | None) -> None:
 
 
 def train(a: TrainArgs) -> dict[str, Any]:
-    torch.set_num_threads(a.threads or available_cores())
+    torch.set_num_threads(a.threads or default_threads())
     os.makedirs(a.out, exist_ok=True)
     state = None if a.fresh else load_state(a.out)
     check_args(a, state)

@@ -1,58 +1,24 @@
-"""A small stdlib HTML-to-text extractor for the sample builder.
+"""The sample builder's HTML layer on top of the shared core (filters/html_text.py).
 
 CommonCrawl's WET text keeps every visible line of a page, menus included (CCNet, Wenzek et al. 2020,
-section 3, dedups exactly those repeated lines), so this extractor drops only what is never visible:
-scripts, styles, templates, SVG, the head (except the title). Block elements end a line. With
-`wikitext=True` it emits light MediaWiki markup (headings, bold, links, refs) for the wrapped wiki pages.
+section 3, dedups exactly those repeated lines), so the core's web rules drop only what is never visible:
+scripts, styles, templates, SVG, the head. This layer adds what the builder needs besides the text: the
+title, canonical URL and language as a `Page`; `<pre>` lines kept as written; and with `wikitext=True`
+light MediaWiki markup (headings, bold, links, refs) for the wrapped wiki pages.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
-BLOCK = {
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "table",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "nav",
-    "aside",
-    "pre",
-    "blockquote",
-    "dd",
-    "dt",
-    "dl",
-    "form",
-    "title",
-    "hr",
-    "figure",
-    "figcaption",
-    "main",
-    "td",
-    "th",
-    "option",
-    "address",
-    "center",
-}
-INVISIBLE = {"script", "style", "noscript", "template", "svg", "iframe", "object", "select"}
-_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
+from filters.html_text import WEB_BLOCK, WEB_SKIP, Rules, TextParser, run_parser
+
+# The page title goes to `Page.title`, not into the text.
+RULES = Rules(skip=WEB_SKIP, line=WEB_BLOCK, keep=frozenset({"title"}))
 _CHARSET = re.compile(rb"""charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_HEADINGS = ("h1", "h2", "h3", "h4")
+_TITLE_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
 @dataclass
@@ -64,15 +30,10 @@ class Page:
     links: list[str] = field(default_factory=list)
 
 
-class _Extractor(HTMLParser):
+class _PageParser(TextParser):
     def __init__(self, wikitext: bool) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(RULES)
         self.wikitext = wikitext
-        self.lines: list[str] = []
-        self.cur: list[str] = []
-        self.skip = 0
-        self.in_head = False
-        self.in_title = False
         self.pre = 0
         self.title = ""
         self.url = ""
@@ -81,78 +42,63 @@ class _Extractor(HTMLParser):
         self.heading = ""
         self.href: list[str | None] = []
 
-    def _flush(self) -> None:
-        line = "".join(self.cur)
-        self.cur = []
-        if self.pre:
-            self.lines.extend(x.rstrip() for x in line.split("\n"))
-            return
-        line = _WS.sub(" ", line.replace("\n", " ")).strip()
-        if line:
-            self.lines.append(line)
+    def flush(self) -> None:
+        if self.pre:  # lines of a `<pre>` keep their indentation and blank lines
+            lines = "".join(self.cur).split("\n")
+            self.cur = []
+            self.lines.extend(x.rstrip() for x in lines)
+        else:
+            super().flush()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
         if tag == "html" and a.get("lang"):
             self.lang = a["lang"]
-        if tag == "head":
-            self.in_head = True
         if tag == "link" and "canonical" in a.get("rel", "").split() and a.get("href", "").startswith("http"):
             self.url = self.url or a["href"]
         if tag == "meta" and a.get("property") == "og:url" and a.get("content", "").startswith("http"):
             self.og_url = self.og_url or a["content"]
-        if tag in INVISIBLE:
-            self.skip += 1
+        super().handle_starttag(tag, attrs)  # ends the line on a block element
+        if self.hidden or tag in RULES.skip or tag in RULES.keep:
             return
-        if tag == "title":
-            self.in_title = True
-            return
-        if self.skip or self.in_head:
-            return
-        if tag in BLOCK:
-            self._flush()
         if tag == "pre":
             self.pre += 1
-        if self.wikitext:
-            if tag in ("h1", "h2", "h3", "h4"):
-                self.heading = "=" * max(2, int(tag[1]))
-                self.cur.append(self.heading + " ")
-            elif tag in ("b", "strong"):
-                self.cur.append("'''")
-            elif tag in ("em", "i"):
-                self.cur.append("''")
-            elif tag == "li":
-                self.cur.append("* ")
-            elif tag == "a":
-                self.href.append(a.get("href"))
-                self.cur.append("\x00")  # marks where the link text starts
+        if not self.wikitext:
+            return
+        if tag in _HEADINGS:
+            self.heading = "=" * max(2, int(tag[1]))
+            self.cur.append(self.heading + " ")
+        elif tag in ("b", "strong"):
+            self.cur.append("'''")
+        elif tag in ("em", "i"):
+            self.cur.append("''")
+        elif tag == "li":
+            self.cur.append("* ")
+        elif tag == "a":
+            self.href.append(a.get("href"))
+            self.cur.append("\x00")  # marks where the link text starts
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # html.parser's own behaviour (`<br/>` is a start and an end), which the sample bytes depend on.
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "head":
-            self.in_head = False
-        if tag in INVISIBLE:
-            self.skip = max(0, self.skip - 1)
-            return
-        if tag == "title":
-            self.in_title = False
-            return
-        if self.skip or self.in_head:
-            return
-        if self.wikitext:
-            if tag in ("h1", "h2", "h3", "h4") and self.heading:
-                self.cur.append(" " + self.heading)
-                self.heading = ""
-            elif tag in ("b", "strong"):
-                self.cur.append("'''")
-            elif tag in ("em", "i"):
-                self.cur.append("''")
-            elif tag == "a" and self.href:
-                self._close_link(self.href.pop())
-        if tag == "pre":
-            self._flush()
-            self.pre = max(0, self.pre - 1)
-        if tag in BLOCK:
-            self._flush()
+        if not self.hidden and tag not in RULES.skip and tag not in RULES.keep:
+            if self.wikitext:
+                if tag in _HEADINGS and self.heading:
+                    self.cur.append(" " + self.heading)
+                    self.heading = ""
+                elif tag in ("b", "strong"):
+                    self.cur.append("'''")
+                elif tag in ("em", "i"):
+                    self.cur.append("''")
+                elif tag == "a" and self.href:
+                    self._close_link(self.href.pop())
+            if tag == "pre":
+                self.flush()
+                self.pre = max(0, self.pre - 1)
+        super().handle_endtag(tag)  # ends the line on a block element
 
     def _close_link(self, href: str | None) -> None:
         joined = "".join(self.cur)
@@ -173,20 +119,17 @@ class _Extractor(HTMLParser):
             self.cur = [head + text]
 
     def handle_data(self, data: str) -> None:
-        if self.in_title:
+        if self.keep:
             self.title += data
-            return
-        if self.skip or self.in_head:
-            return
-        self.cur.append(data)
+        else:
+            super().handle_data(data)
 
-    def result(self) -> Page:
-        self._flush()
+    def page(self) -> Page:
         text = "\n".join(self.lines).replace("\x00", "")
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
-        return Page(
-            text=text, title=_WS.sub(" ", self.title).strip(), url=self.url or self.og_url, lang=self.lang
-        )
+        # A title's inner line breaks survive (the sample bytes depend on it); other runs become one space.
+        title = _TITLE_WS.sub(" ", self.title).strip()
+        return Page(text=text, title=title, url=self.url or self.og_url, lang=self.lang)
 
 
 def decode_html(raw: bytes) -> str:
@@ -207,7 +150,4 @@ def decode_html(raw: bytes) -> str:
 
 
 def html_to_page(raw: bytes | str, wikitext: bool = False) -> Page:
-    ex = _Extractor(wikitext)
-    ex.feed(raw if isinstance(raw, str) else decode_html(raw))
-    ex.close()
-    return ex.result()
+    return run_parser(_PageParser(wikitext), raw if isinstance(raw, str) else decode_html(raw)).page()
