@@ -27,7 +27,7 @@ from mixtures.config import MixtureConfig
 from mixtures.plan import Plan, plan_for_tokens
 from mixtures.reader import FORMAT, MANIFEST
 from pipeline.document import SOURCES
-from pipeline.runner import pipeline_options, print_dry_run
+from pipeline.runner import make_pipeline, print_dry_run
 from pipeline.transforms import NAMESPACE
 from tokenizer.indexed import DatasetError, read_sidecar
 
@@ -128,7 +128,7 @@ def build_mixture(
         **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}),
     )
     beam_args = list(beam_args or ["--runner=DirectRunner"])
-    p = beam.Pipeline(options=pipeline_options(beam_args))
+    p = make_pipeline(beam_args, dry_run=dry_run)
     _ = (
         p
         | "ShardRuns" >> beam.Create(shard_runs(plan.num_shards))

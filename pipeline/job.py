@@ -85,7 +85,7 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
 
     # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
     read_as = spec.reader_source(args) if spec.reader_source else source
-    p = make_pipeline(beam_args)
+    p = make_pipeline(beam_args, dry_run=dry_run)
     docs = (
         p
         | "ListFiles" >> beam.Create(list(enumerate(paths)))

@@ -74,16 +74,17 @@ def pipeline_options(beam_args: list[str]):  # -> PipelineOptions
     return PipelineOptions(beam_args, save_main_session=False)
 
 
-def make_pipeline(beam_args: list[str]):  # -> beam.Pipeline
+def make_pipeline(beam_args: list[str], dry_run: bool = False):  # -> beam.Pipeline
     """A Pipeline for the options. For the DirectRunner we name Beam's FnApiRunner directly: Beam's
     DirectRunner would first try to download its Prism binary from the network (and fall back when
-    offline); the FnApiRunner is what it falls back to, and it honours --direct_running_mode."""
+    offline); the FnApiRunner is what it falls back to, and it honours --direct_running_mode.
+    A dry run never constructs the cluster runner (Dataflow's needs GCP libraries and credentials)."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import StandardOptions
 
     options = pipeline_options(beam_args)
     runner = options.view_as(StandardOptions).runner
-    if runner in (None, "DirectRunner", "direct"):
+    if dry_run or runner in (None, "DirectRunner", "direct"):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         return beam.Pipeline(runner=FnApiRunner(), options=options)
@@ -110,10 +111,11 @@ def print_dry_run(beam_args: list[str], pipeline) -> None:  # noqa: ANN001
 
     def walk(tid: str, depth: int) -> None:
         t = comps[tid]
-        print(f"  {'  ' * depth}{t.unique_name.split('/')[-1] or t.unique_name}")
-        if depth < 1:
+        if not t.unique_name or t.unique_name.startswith("ref_"):  # the synthetic root: show its children
             for sub in t.subtransforms:
-                walk(sub, depth + 1)
+                walk(sub, depth)
+            return
+        print(f"  {'  ' * depth}{t.unique_name}")
 
     for r in roots:
         walk(r, 0)

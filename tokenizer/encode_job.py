@@ -109,7 +109,7 @@ def run_encode(
     force: bool = False,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    from pipeline.runner import pipeline_options, print_dry_run
+    from pipeline.runner import make_pipeline, print_dry_run
     from tokenizer.sources import discover
 
     shards = discover(inputs)
@@ -126,7 +126,7 @@ def run_encode(
         sha[:12],
         threads,
     )
-    p = beam.Pipeline(options=pipeline_options(beam_args))
+    p = make_pipeline(beam_args, dry_run=dry_run)
     _ = (
         p
         | "ListShards" >> beam.Create(tasks)
