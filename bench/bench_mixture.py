@@ -87,6 +87,31 @@ def run_build(tokens: str, output: str, target: int, shard: int) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def write_json(path: str, rows: list[dict], disk: float, marginal: float, growth: float) -> None:
+    """The capacity planner's keys. write_mb_per_s is the steady-state rate of one process: the extra bytes
+    of the large build over its extra wall seconds (os.sync included), so the fixed Beam start-up, which a
+    1.4T build pays once, is left out; build_mb_per_s is the large build end to end."""
+    small, big = rows
+    build = big["bytes"] / big["seconds"] / 1e6
+    extra_s = big["seconds"] - small["seconds"]
+    write = (big["bytes"] - small["bytes"]) / extra_s / 1e6 if extra_s > 0 else build
+    out = {
+        "machine": os.uname().nodename,
+        "cpus": os.cpu_count(),
+        "write_mb_per_s": write,
+        "disk_mb_per_s": disk,
+        "ratio_vs_disk": write / disk,
+        "build_mb_per_s": build,
+        "peak_rss_mb": {str(r["target"]): r["maxrss_mb"] for r in rows},
+        "peak_rss_growth": growth,
+        "marginal_mb_per_cpu_s": marginal,
+        "builds": rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=2)
+
+
 def main() -> int:
     from mixtures.config import load_config, parse_tokens
 
@@ -96,6 +121,7 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10, help="larger target = small x scale (default 10)")
     ap.add_argument("--shard-tokens", default="25M")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
     small, shard = parse_tokens(args.small), parse_tokens(args.shard_tokens)
     large = small * args.scale
@@ -152,6 +178,8 @@ def main() -> int:
         )
         growth = rows[1]["maxrss_mb"] / rows[0]["maxrss_mb"]
         print(f"peak RSS ratio large/small target (x{args.scale}): {growth:.2f}")
+        if args.json:
+            write_json(args.json, rows, disk, marginal, growth)
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

@@ -246,6 +246,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=3000, help="documents per source (default 3000)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", choices=list(SOURCES), help=argparse.SUPPRESS)
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
     if args.only:
         print(json.dumps(one(args.only, getattr(args, args.only), args.docs, args.seed)))
@@ -253,6 +254,7 @@ def main() -> None:
     print(
         f"{'source':14s} {'docs':>6s} {'kept':>6s} {'MB':>7s} {'docs/s':>9s} {'MB/s':>7s} {'peak RSS MB':>12s}"
     )
+    results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count()}
     for s in SOURCES:
         cmd = [
             sys.executable,
@@ -272,6 +274,12 @@ def main() -> None:
             f"{s:14s} {r['docs']:6d} {r['kept']:6d} {r['MB']:7.2f} {r['docs_per_s']:9.1f} {r['MB_per_s']:7.2f} "
             f"{r['peak_rss_MB']:12.1f}"
         )
+        # lower-case keys for `llama-data capacity` (pipeline/capacity.py reads mb_per_s per source)
+        results[s] = {**r, "mb_per_s": r["MB_per_s"], "peak_rss_mb": r["peak_rss_MB"]}
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
 
 
 if __name__ == "__main__":

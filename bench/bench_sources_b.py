@@ -169,6 +169,7 @@ def main() -> int:
     ap.add_argument("--beam", action="store_true", help="also time `run_job` per source (in-process DirectRunner)")
     ap.add_argument("--one", choices=list(INPUTS) + ["minhash", "beam-wikipedia", "beam-books", "beam-arxiv"],
                     help=argparse.SUPPRESS)
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     a = ap.parse_args()
     if a.one:
         if a.one == "minhash":
@@ -183,8 +184,13 @@ def main() -> int:
         raise SystemExit(f"no sample corpus at {a.samples} (build it with `llama-data samples`)")
     print(f"cleaning rules alone (best of {a.repeat}; one process per source):")
     print(f"  {'source':10s} {'docs':>6s} {'MB':>7s} {'docs/s':>9s} {'MB/s':>7s} {'peak RSS MB':>12s}")
+    results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count()}
     for source in INPUTS:
         r = child(["--one", source, "--samples", a.samples, "--repeat", str(a.repeat)])
+        # lower-case keys for `llama-data capacity`; a book's job runs the MinHash stage too, so its
+        # mb_per_s is strip+signature (the rules alone stay under rules_mb_per_s)
+        mbs = r.get("rules+minhash_MB_per_s", r["MB_per_s"])
+        results[source] = {**r, "mb_per_s": mbs, "rules_mb_per_s": r["MB_per_s"], "peak_rss_mb": r["peak_rss_MB"]}
         print(f"  {source:10s} {r['docs']:6d} {r['MB']:7.2f} {r['docs_per_s']:9.1f} {r['MB_per_s']:7.2f} "
               f"{r['peak_rss_MB']:12.0f}")
         if "minhash_seconds" in r:
@@ -197,12 +203,19 @@ def main() -> int:
     for name, sec in s.items():
         ratio = "" if name == "ours" else f"  {sec / s['ours']:6.2f}x ours"
         print(f"  {name:28s} {sec:7.3f} s  {m['MB'] / sec:7.2f} MB/s{ratio}")
+    results["minhash"] = {**m, "mb_per_s_by_method": {k: m["MB"] / v for k, v in s.items()},
+                          "ratio_vs_ours": {k: v / s["ours"] for k, v in s.items()}}
     if a.beam:
         print("\nwhole Beam job (in-process DirectRunner, incl. reading and Parquet writing):")
         for source in INPUTS:
             r = child(["--one", f"beam-{source}", "--samples", a.samples])
             print(f"  {source:10s} read {r['read']:5d} kept {r['kept']:5d} {r['wall_s']:6.1f} s  "
                   f"{r['read'] / r['wall_s']:7.1f} docs/s  peak RSS {r['peak_rss_MB']:.0f} MB  dropped {r['dropped']}")
+            results[source]["beam_job"] = r
+    if a.json:
+        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
     return 0
 
 

@@ -67,6 +67,7 @@ def main() -> int:
     ap.add_argument("--sample-mb", type=float, default=3.0, help="training sample size")
     ap.add_argument("--threads", default="", help="comma list of thread counts to compare (default 1,cores)")
     ap.add_argument("--megatron-path", help="folder with megatron-core installed (--target); optional")
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
 
     import pyarrow.parquet as pq
@@ -148,7 +149,31 @@ def main() -> int:
     with open(os.path.join(args.workdir, "report.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(f"rusage self max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if args.json:
+        write_json(args.json, report, rows)
     return 0
+
+
+def write_json(path: str, report: dict, rows: list[dict]) -> None:
+    """The capacity planner's keys: the Beam job's MB/s and tokens/s per core (from the fewest-threads run,
+    divided by its thread count: a capacity plan counts cores), and the same for bare SentencePiece."""
+    threads = min(r["threads"] for r in rows)
+    beam = next(r for r in rows if r["threads"] == threads and r["what"].startswith("Beam"))
+    bare = next(r for r in rows if r["threads"] == threads and r["what"].startswith("bare"))
+    out = {
+        "machine": os.uname().nodename,
+        "cpus": os.cpu_count(),
+        "threads": threads,
+        "encode_mb_per_s": beam["mb_s"] / threads,
+        "bare_mb_per_s": bare["mb_s"] / threads,
+        "ratio_vs_bare": beam["mb_s"] / bare["mb_s"],  # throughput ratio, as the "Beam / bare" line prints
+        "tokens_per_s": beam["tok_s"] / threads,
+        "bare_tokens_per_s": bare["tok_s"] / threads,
+        **report,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from typing import TypeVar
 
 
-def _tags(names: str) -> frozenset[str]:
+def tags(names: str) -> frozenset[str]:
     return frozenset(names.split())
 
 
@@ -39,17 +39,17 @@ class Rules:
 
 
 # Block elements of a web page (the union of what the WARC reader and the sample builder break on).
-WEB_BLOCK = _tags(
+WEB_BLOCK = tags(
     "address article aside blockquote body br caption center dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre "
     "section summary table tbody td tfoot th thead tr ul"
 )
-WEB_SKIP = _tags("script style noscript template svg math head object iframe canvas select")
+WEB_SKIP = tags("script style noscript template svg math head object iframe canvas select")
 
 SE_RULES = Rules(
-    skip=_tags("script style head title template noscript"),
-    line=_tags("br li tr dt dd caption"),
-    paragraph=_tags(
+    skip=tags("script style head title template noscript"),
+    line=tags("br li tr dt dd caption"),
+    paragraph=tags(
         "p div h1 h2 h3 h4 h5 h6 blockquote ul ol dl table pre hr section article header footer figure"
     ),
     structure=True,
@@ -57,7 +57,7 @@ SE_RULES = Rules(
 # `head` is skipped but its `title` is kept: WET records start with the page title too.
 WEB_RULES = Rules(skip=WEB_SKIP, line=WEB_BLOCK | {"title"}, keep=frozenset({"title"}))
 
-_VOID = _tags("br hr img input meta link area base col embed source track wbr")
+_VOID = tags("br hr img input meta link area base col embed source track wbr")
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 _BLANK = "\x00"  # marker for a paragraph break in the line list
 

@@ -49,16 +49,19 @@ class BuildSpec:
     vocab_size: int
     tokenizer_sha256: str
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
+    max_doc_tokens: int = 0  # 0: whole documents; else documents are drawn in pieces of at most this
 
 
 def fingerprint(
-    summaries: dict[str, SourceSummary], budgets: dict[str, int], seed: int, num_shards: int
+    summaries: dict[str, SourceSummary], budgets: dict[str, int], seed: int, num_shards: int,
+    max_doc_tokens: int = 0,
 ) -> str:
     """sha256 of what decides the bytes of every shard: inputs (by their recorded hashes), budgets, seed."""
     doc = {
         "algorithm": ALGORITHM,
         "seed": seed,
         "num_shards": num_shards,
+        **({"max_doc_tokens": max_doc_tokens} if max_doc_tokens else {}),
         "budgets": {n: budgets[n] for n in sorted(budgets)},
         "inputs": {n: [dict(p) for p in summaries[n].parts] for n in sorted(budgets)},
     }
@@ -82,9 +85,9 @@ class ShardBuilder:
         missing = [n for n in budgets if n not in summaries]
         if missing:
             raise FileNotFoundError(f"{spec.tokens_dir}: no token datasets for {missing}")
-        if fingerprint(summaries, budgets, spec.seed, spec.num_shards) != spec.fingerprint:
+        if fingerprint(summaries, budgets, spec.seed, spec.num_shards, spec.max_doc_tokens) != spec.fingerprint:
             raise RuntimeError(f"{spec.tokens_dir}: token datasets changed since the build was planned")
-        self.sources = {n: SourceTokens(summaries[n]) for n in budgets}
+        self.sources = {n: SourceTokens(summaries[n], spec.max_doc_tokens) for n in budgets}
         self.streams = {n: SourceStream(n, src.lengths, spec.seed) for n, src in self.sources.items()}
         self.dtype = next(iter(self.sources.values())).dtype
         # one flat list of open token files: (source, part) -> file number

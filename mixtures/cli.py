@@ -45,6 +45,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         max_epochs=args.max_epochs,
         beam_args=beam_args_for(args, args.beam_args),
         dry_run=args.dry_run,
+        max_doc_tokens=parse_tokens(args.max_doc_tokens) if args.max_doc_tokens not in ("0", "") else 0,
     )
     if not out:
         return 0
@@ -122,6 +123,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--shard-tokens", default="1B", help="tokens per output shard (default 1B)")
     b.add_argument("--max-epochs", type=float, default=4.0, help="warn about sources needing more epochs")
+    b.add_argument("--max-doc-tokens", default="0",
+                   help="draw documents longer than this in pieces of at most this many tokens, so that "
+                        "small targets can hold a share of long books (default 0: whole documents)")
     common(b)
     add_runner_arguments(b)
     b.set_defaults(func=_cmd_build)

@@ -92,7 +92,7 @@ class SourceTokens:
     Empty documents (no tokens) are left out of the numbering and counted in `skipped_empty`: they carry
     nothing to train on and would sit on an epoch boundary of the stream."""
 
-    def __init__(self, summary: SourceSummary) -> None:
+    def __init__(self, summary: SourceSummary, max_doc_tokens: int = 0) -> None:
         self.name = summary.name
         self.code = SOURCES.index(summary.name)
         self.datasets: list[IndexedDataset] = [
@@ -108,6 +108,19 @@ class SourceTokens:
         # valid document i of the mixture -> raw document number across parts (None: the identity)
         self.valid: np.ndarray | None = np.flatnonzero(~empty) if self.skipped_empty else None
         self.lengths: np.ndarray = raw[self.valid] if self.valid is not None else raw
+        # Optional pieces: a document longer than max_doc_tokens is drawn as consecutive pieces of at most
+        # that many tokens. A whole book (~100k tokens) cannot land within one document of a small
+        # per-shard budget; its pieces can. Pieces are the stream's units; the index then holds one
+        # sequence per piece (BOS at the first piece of a document, EOS at its last).
+        self.piece_doc: np.ndarray | None = None
+        self.piece_offset: np.ndarray | None = None
+        if max_doc_tokens and self.lengths.size and int(self.lengths.max()) > max_doc_tokens:
+            per_doc = -(-self.lengths.astype(np.int64) // max_doc_tokens)
+            self.piece_doc = np.repeat(np.arange(self.lengths.size, dtype=np.int64), per_doc)
+            first = np.concatenate([[0], np.cumsum(per_doc)[:-1]])
+            self.piece_offset = (np.arange(self.piece_doc.size, dtype=np.int64) - first[self.piece_doc]) * max_doc_tokens
+            self.lengths = np.minimum(self.lengths[self.piece_doc].astype(np.int64) - self.piece_offset,
+                                      max_doc_tokens).astype(self.lengths.dtype)
         self.n_docs = int(self.lengths.size)
         self.n_tokens = int(self.lengths.sum(dtype=np.int64))
         self.dtype = self.datasets[0].dtype
@@ -117,7 +130,12 @@ class SourceTokens:
         self.fds = [os.open(ds.prefix + ".bin", os.O_RDONLY) for ds in self.datasets]
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For mixture document ids: (part number, first token offset in that part, length)."""
+        """For mixture document (or piece) ids: (part number, first token offset in that part, length)."""
+        offset = None
+        lengths = self.lengths[ids].astype(np.int64)
+        if self.piece_doc is not None:
+            offset = self.piece_offset[ids]  # type: ignore[index]
+            ids = self.piece_doc[ids]
         raw = self.valid[ids] if self.valid is not None else ids
         part = np.searchsorted(self.part_starts, raw, side="right") - 1
         start = np.empty(ids.size, dtype=np.int64)
@@ -126,7 +144,9 @@ class SourceTokens:
             sel = part == p
             if sel.any():
                 start[sel] = ds.pointers[raw[sel] - self.part_starts[p]] // item
-        return part, start, self.lengths[ids].astype(np.int64)
+        if offset is not None:
+            start += offset
+        return part, start, lengths
 
     def close(self) -> None:
         for fd in self.fds:

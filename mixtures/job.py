@@ -103,6 +103,7 @@ def build_mixture(
     beam_args: list[str] | None = None,
     dry_run: bool = False,
     chunk_tokens: int | None = None,
+    max_doc_tokens: int = 0,
 ) -> dict[str, Any]:
     plan, summaries = plan_for_tokens(config, tokens_dir, target, shard_tokens, max_epochs)
     missing = [s.name for s in plan.sources if s.missing]
@@ -122,7 +123,8 @@ def build_mixture(
         seed=seed,
         num_shards=plan.num_shards,
         budgets=tuple(budgets.items()),
-        fingerprint=fingerprint(summaries, budgets, seed, plan.num_shards),
+        fingerprint=fingerprint(summaries, budgets, seed, plan.num_shards, max_doc_tokens),
+        max_doc_tokens=max_doc_tokens,
         vocab_size=ref.vocab_size,
         tokenizer_sha256=ref.tokenizer_sha256,
         **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}),

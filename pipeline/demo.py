@@ -119,7 +119,9 @@ def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int,
                                 "--output", tokens, *runner], [clean, tok + ".model"], [tokens])
     mix = os.path.join(out, "mixtures", "sample")
     st.run("mixture-plan", ["mixture", "plan", "--available", tokens, "--target", target], [tokens], [])
-    st.run("mixture-build", ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix],
+    # the sample's books are ~100k tokens each, more than their share of a 2M mixture: draw in pieces
+    st.run("mixture-build", ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix,
+                             "--max-doc-tokens", "8K"],
            [tokens], [os.path.join(mix, "manifest.json")])
     st.run("mixture-verify", ["mixture", "verify", mix], [mix], [])
     train_out = os.path.join(out, "train")

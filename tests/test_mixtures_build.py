@@ -337,3 +337,27 @@ def test_multiprocess_runner_gives_the_same_bytes(built, tokens, tmp_path):
     beam_args = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
     build_mixture(load_config(), tokens[0], out, TARGET, seed=3, shard_tokens=SHARD, beam_args=beam_args)
     assert files_of(out) == files_of(built)
+
+
+def test_long_documents_drawn_in_pieces_keep_small_budgets(tmp_path):
+    """A source of whole books (each longer than its per-shard budget) gets nothing when documents are
+    drawn whole, and its share within a piece when documents are drawn in pieces of --max-doc-tokens."""
+    tokens = str(tmp_path / "tokens")
+    write_identifiable(tokens, target=40_000, parts=1)
+    shutil.rmtree(os.path.join(tokens, "books"))
+    w = IndexedWriter(os.path.join(tokens, "books", "part-00000"), np.uint16)
+    rng = np.random.default_rng(1)
+    for _ in range(3):  # three 5,000-token "books"; the books budget is 4.5% of 40k = 1,800 tokens
+        w.add(np.concatenate([[1], rng.integers(3, VOCAB, 4998), [2]]))
+    w.finalize({"format": FORMAT, "source": "books", "vocab_size": VOCAB, "tokenizer_sha256": "ab" * 32,
+                "bos_id": 1, "eos_id": 2})
+    whole = build_mixture(load_config(), tokens, str(tmp_path / "whole"), 40_000, beam_args=["--runner=DirectRunner"])
+    assert whole["manifest"]["sources"]["books"]["tokens_taken"] == 0
+    pieces = build_mixture(load_config(), tokens, str(tmp_path / "pieces"), 40_000,
+                           beam_args=["--runner=DirectRunner"], max_doc_tokens=256)
+    books = pieces["manifest"]["sources"]["books"]
+    assert abs(books["tokens_taken"] - books["budget_tokens"]) <= 256
+    for name, row in pieces["manifest"]["sources"].items():
+        assert abs(100 * row["share"] - 100 * row["proportion"]) < 0.5, name
+    errors, _ = verify_mixture(str(tmp_path / "pieces"))
+    assert errors == []

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from filters.html_text import WEB_BLOCK, WEB_SKIP, Rules, TextParser, run_parser
+from filters.html_text import WEB_BLOCK, WEB_SKIP, Rules, TextParser, run_parser, tags
 
 # The sample corpus was built before the WARC reader's fuller element sets were shared; breaking on
 # these too (or dropping <math>/<canvas>) changes 4 of its 1,940 pages, and its bytes are pinned by
 # MANIFEST.json, so the builder keeps its own narrower sets. The title goes to `Page.title`, not the text.
 RULES = Rules(
     skip=WEB_SKIP - {"math", "canvas"},
-    line=WEB_BLOCK - frozenset("body caption details dialog fieldset html summary tbody tfoot thead".split()),
+    line=WEB_BLOCK - tags("body caption details dialog fieldset html summary tbody tfoot thead"),
     keep=frozenset({"title"}),
 )
 _CHARSET = re.compile(rb"""charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
