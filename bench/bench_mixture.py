@@ -121,7 +121,9 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10, help="larger target = small x scale (default 10)")
     ap.add_argument("--shard-tokens", default="25M")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
+    ap.add_argument(
+        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
+    )
     args = ap.parse_args()
     small, shard = parse_tokens(args.small), parse_tokens(args.shard_tokens)
     large = small * args.scale

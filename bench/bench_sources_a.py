@@ -246,7 +246,9 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=3000, help="documents per source (default 3000)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", choices=list(SOURCES), help=argparse.SUPPRESS)
-    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
+    ap.add_argument(
+        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
+    )
     args = ap.parse_args()
     if args.only:
         print(json.dumps(one(args.only, getattr(args, args.only), args.docs, args.seed)))

@@ -75,8 +75,14 @@ def bench_source(source: str, samples: str, repeat: int) -> dict:
         for d in docs:
             clean(d)
         best = min(best, time.perf_counter() - t)
-    row = {"source": source, "docs": len(docs), "MB": nbytes / 1e6, "seconds": best,
-           "docs_per_s": len(docs) / best, "MB_per_s": nbytes / 1e6 / best}
+    row = {
+        "source": source,
+        "docs": len(docs),
+        "MB": nbytes / 1e6,
+        "seconds": best,
+        "docs_per_s": len(docs) / best,
+        "MB_per_s": nbytes / 1e6 / best,
+    }
     if source == "books":
         from filters.minhash import permutations, shingle_hashes, signature
 
@@ -101,7 +107,7 @@ def bench_minhash(samples: str, repeat: int) -> dict:
 
     def shingle_bytes(text: str) -> list[bytes]:
         w = word_re.findall(text.lower())
-        return list({" ".join(w[i:i + 5]).encode("utf-8") for i in range(max(1, len(w) - 4))})
+        return list({" ".join(w[i : i + 5]).encode("utf-8") for i in range(max(1, len(w) - 4))})
 
     def ours() -> None:
         perms = permutations(NUM_PERM, SEED)
@@ -126,8 +132,13 @@ def bench_minhash(samples: str, repeat: int) -> dict:
             shingle_bytes(b)
 
     times = {}
-    for name, fn in [("ours", ours), ("ds.update", ds_update), ("ds.update_batch", ds_update_batch),
-                     ("ds.bulk", ds_bulk), ("(ds shingle strings only)", shingles_only)]:
+    for name, fn in [
+        ("ours", ours),
+        ("ds.update", ds_update),
+        ("ds.update_batch", ds_update_batch),
+        ("ds.bulk", ds_bulk),
+        ("(ds shingle strings only)", shingles_only),
+    ]:
         best = float("inf")
         for _ in range(1 if name == "ds.update" else repeat):
             t = time.perf_counter()
@@ -135,8 +146,12 @@ def bench_minhash(samples: str, repeat: int) -> dict:
             best = min(best, time.perf_counter() - t)
         times[name] = best
     n_sh = sum(len(shingle_hashes(b)) for b in books)
-    return {"books": len(books), "MB": sum(len(b.encode()) for b in books) / 1e6, "shingles": n_sh,
-            "seconds": times}
+    return {
+        "books": len(books),
+        "MB": sum(len(b.encode()) for b in books) / 1e6,
+        "shingles": n_sh,
+        "seconds": times,
+    }
 
 
 def bench_beam(source: str, samples: str) -> dict:
@@ -149,16 +164,25 @@ def bench_beam(source: str, samples: str) -> dict:
     args.num_shards = 1
     with tempfile.TemporaryDirectory() as out:
         t = time.perf_counter()
-        stats = run_job(source, [os.path.join(samples, INPUTS[source])], out, args, ["--runner=DirectRunner"], 1)
+        stats = run_job(
+            source, [os.path.join(samples, INPUTS[source])], out, args, ["--runner=DirectRunner"], 1
+        )
         wall = time.perf_counter() - t
-    return {"source": source, "read": stats.get("read", 0), "kept": stats.get("kept", 0),
-            "dropped": stats.get("dropped", {}), "wall_s": wall, "peak_rss_MB": peak_rss_mb()}
+    return {
+        "source": source,
+        "read": stats.get("read", 0),
+        "kept": stats.get("kept", 0),
+        "dropped": stats.get("dropped", {}),
+        "wall_s": wall,
+        "peak_rss_MB": peak_rss_mb(),
+    }
 
 
 def child(cmd: list[str]) -> dict:
     env = {**os.environ, "BEAM_DIRECT_RUNNER_DISABLE_PRISM": "1"}
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *cmd], capture_output=True, text=True,
-                         env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), *cmd], capture_output=True, text=True, env=env, check=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -166,10 +190,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", default="data/samples", help="sample corpus folder (llama-data samples)")
     ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
-    ap.add_argument("--beam", action="store_true", help="also time `run_job` per source (in-process DirectRunner)")
-    ap.add_argument("--one", choices=list(INPUTS) + ["minhash", "beam-wikipedia", "beam-books", "beam-arxiv"],
-                    help=argparse.SUPPRESS)
-    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
+    ap.add_argument(
+        "--beam", action="store_true", help="also time `run_job` per source (in-process DirectRunner)"
+    )
+    ap.add_argument(
+        "--one",
+        choices=list(INPUTS) + ["minhash", "beam-wikipedia", "beam-books", "beam-arxiv"],
+        help=argparse.SUPPRESS,
+    )
+    ap.add_argument(
+        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
+    )
     a = ap.parse_args()
     if a.one:
         if a.one == "minhash":
@@ -190,27 +221,43 @@ def main() -> int:
         # lower-case keys for `llama-data capacity`; a book's job runs the MinHash stage too, so its
         # mb_per_s is strip+signature (the rules alone stay under rules_mb_per_s)
         mbs = r.get("rules+minhash_MB_per_s", r["MB_per_s"])
-        results[source] = {**r, "mb_per_s": mbs, "rules_mb_per_s": r["MB_per_s"], "peak_rss_mb": r["peak_rss_MB"]}
-        print(f"  {source:10s} {r['docs']:6d} {r['MB']:7.2f} {r['docs_per_s']:9.1f} {r['MB_per_s']:7.2f} "
-              f"{r['peak_rss_MB']:12.0f}")
+        results[source] = {
+            **r,
+            "mb_per_s": mbs,
+            "rules_mb_per_s": r["MB_per_s"],
+            "peak_rss_mb": r["peak_rss_MB"],
+        }
+        print(
+            f"  {source:10s} {r['docs']:6d} {r['MB']:7.2f} {r['docs_per_s']:9.1f} {r['MB_per_s']:7.2f} "
+            f"{r['peak_rss_MB']:12.0f}"
+        )
         if "minhash_seconds" in r:
-            print(f"  {'':10s} + MinHash signatures: {r['minhash_seconds']:.2f} s; strip+signature "
-                  f"{r['rules+minhash_MB_per_s']:.2f} MB/s")
+            print(
+                f"  {'':10s} + MinHash signatures: {r['minhash_seconds']:.2f} s; strip+signature "
+                f"{r['rules+minhash_MB_per_s']:.2f} MB/s"
+            )
     m = child(["--one", "minhash", "--samples", a.samples, "--repeat", str(a.repeat)])
     s = m["seconds"]
-    print(f"\nMinHash stage on {m['books']} books ({m['MB']:.2f} MB, {m['shingles']} distinct 5-gram shingles), "
-          f"128 permutations:")
+    print(
+        f"\nMinHash stage on {m['books']} books ({m['MB']:.2f} MB, {m['shingles']} distinct 5-gram shingles), "
+        f"128 permutations:"
+    )
     for name, sec in s.items():
         ratio = "" if name == "ours" else f"  {sec / s['ours']:6.2f}x ours"
         print(f"  {name:28s} {sec:7.3f} s  {m['MB'] / sec:7.2f} MB/s{ratio}")
-    results["minhash"] = {**m, "mb_per_s_by_method": {k: m["MB"] / v for k, v in s.items()},
-                          "ratio_vs_ours": {k: v / s["ours"] for k, v in s.items()}}
+    results["minhash"] = {
+        **m,
+        "mb_per_s_by_method": {k: m["MB"] / v for k, v in s.items()},
+        "ratio_vs_ours": {k: v / s["ours"] for k, v in s.items()},
+    }
     if a.beam:
         print("\nwhole Beam job (in-process DirectRunner, incl. reading and Parquet writing):")
         for source in INPUTS:
             r = child(["--one", f"beam-{source}", "--samples", a.samples])
-            print(f"  {source:10s} read {r['read']:5d} kept {r['kept']:5d} {r['wall_s']:6.1f} s  "
-                  f"{r['read'] / r['wall_s']:7.1f} docs/s  peak RSS {r['peak_rss_MB']:.0f} MB  dropped {r['dropped']}")
+            print(
+                f"  {source:10s} read {r['read']:5d} kept {r['kept']:5d} {r['wall_s']:6.1f} s  "
+                f"{r['read'] / r['wall_s']:7.1f} docs/s  peak RSS {r['peak_rss_MB']:.0f} MB  dropped {r['dropped']}"
+            )
             results[source]["beam_job"] = r
     if a.json:
         os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)

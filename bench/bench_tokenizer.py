@@ -67,7 +67,9 @@ def main() -> int:
     ap.add_argument("--sample-mb", type=float, default=3.0, help="training sample size")
     ap.add_argument("--threads", default="", help="comma list of thread counts to compare (default 1,cores)")
     ap.add_argument("--megatron-path", help="folder with megatron-core installed (--target); optional")
-    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
+    ap.add_argument(
+        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
+    )
     args = ap.parse_args()
 
     import pyarrow.parquet as pq

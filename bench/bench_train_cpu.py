@@ -69,16 +69,38 @@ def main() -> int:
                 f"{n:>7} {args.batch_size:>5} {tps:>10,.0f} {tps * s['flops_per_token'] / 1e9:>8.1f} "
                 f"{per_step:>7.2f} {s['first_loss']:>8.3f} -> {s['last_loss']:.3f}"
             )
-            rows.append({"threads": n, "batch_size": args.batch_size, "tokens_per_s": tps,
-                         "gflop_per_s": tps * s["flops_per_token"] / 1e9, "s_per_step": per_step,
-                         "first_loss": s["first_loss"], "last_loss": s["last_loss"]})
+            rows.append(
+                {
+                    "threads": n,
+                    "batch_size": args.batch_size,
+                    "tokens_per_s": tps,
+                    "gflop_per_s": tps * s["flops_per_token"] / 1e9,
+                    "s_per_step": per_step,
+                    "first_loss": s["first_loss"],
+                    "last_loss": s["last_loss"],
+                }
+            )
     if args.json:
         best = max(rows, key=lambda r: r["threads"])
-        config = {"name": "tiny", "dim": cfg.dim, "n_layers": cfg.n_layers, "n_heads": cfg.n_heads,
-                  "seq_len": cfg.seq_len, "vocab_size": cfg.vocab_size, "params": cfg.n_params(),
-                  "flops_per_token": cfg.flops_per_token()}
-        out = {"machine": os.uname().nodename, "cpus": os.cpu_count(), "tokens_per_s": best["tokens_per_s"],
-               "threads": best["threads"], "steps": args.steps, "config": config, "rows": rows}
+        config = {
+            "name": "tiny",
+            "dim": cfg.dim,
+            "n_layers": cfg.n_layers,
+            "n_heads": cfg.n_heads,
+            "seq_len": cfg.seq_len,
+            "vocab_size": cfg.vocab_size,
+            "params": cfg.n_params(),
+            "flops_per_token": cfg.flops_per_token(),
+        }
+        out = {
+            "machine": os.uname().nodename,
+            "cpus": os.cpu_count(),
+            "tokens_per_s": best["tokens_per_s"],
+            "threads": best["threads"],
+            "steps": args.steps,
+            "config": config,
+            "rows": rows,
+        }
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(out, f, indent=2)

@@ -126,7 +126,8 @@ def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int,
     st.run("mixture-verify", ["mixture", "verify", mix], [mix], [])
     train_out = os.path.join(out, "train")
     st.run("train", ["train", "--mixture", mix, "--config", "tiny", "--steps", str(steps), "--batch-size", "8",
-                     "--device", "cpu", "--out", train_out], [mix], [os.path.join(train_out, "summary.json")])
+                     # a stage reruns only when its inputs changed: then an old checkpoint is stale
+                     "--fresh", "--device", "cpu", "--out", train_out], [mix], [os.path.join(train_out, "summary.json")])
     from pipeline.report import collect, print_summary, write_html
 
     facts = collect(out, samples)
