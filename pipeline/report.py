@@ -129,7 +129,7 @@ def print_summary(facts: dict) -> None:
     if t:
         print(f"\ntraining: loss {t.get('first_loss', float('nan')):.3f} -> {t.get('last_loss', float('nan')):.3f}, "
               f"validation {t.get('final_val_loss', float('nan')):.3f} vs unigram entropy "
-              f"{t.get('unigram_entropy', float('nan')):.3f} nats; {t.get('tokens_per_s', 0):.0f} tokens/s")
+              f"{t.get('unigram_entropy_nats', float('nan')):.3f} nats; {t.get('tokens_per_s', 0):.0f} tokens/s")
     print(f"\neverything is under {facts['out']}  (clean/, models/, tokenizer/, tokens/, mixtures/, train/)")
     if "wall_seconds" in facts:
         print(f"demo wall time: {facts['wall_seconds']} s; stages: {facts.get('stage_seconds')}")
@@ -199,7 +199,7 @@ def write_html(facts: dict, path: str) -> str:
         ev = [c for c in facts["curve"] if "val_loss" in c]
         if ev:
             ax.plot([c["step"] for c in ev], [c["val_loss"] for c in ev], "o-", label="validation loss")
-        ent = (facts.get("train") or {}).get("unigram_entropy")
+        ent = (facts.get("train") or {}).get("unigram_entropy_nats")
         if ent:
             ax.axhline(ent, color="grey", linestyle=":", label="unigram entropy")
         ax.set_xlabel("step")
