@@ -255,3 +255,16 @@ def iter_json_lines(path: str, skip: SkipFn) -> Iterator[tuple[int, dict]]:
             skip("malformed_json")
             continue
         yield lineno, obj
+
+
+def iter_json_texts(path: str, skip: SkipFn, field: str = "text") -> Iterator[tuple[int, dict, str]]:
+    """(line number, object, text) for JSON lines whose `field` is a usable string; a missing or
+    non-string field is `missing_field`, an oversized or blank one `oversized` / `empty`."""
+    for lineno, obj in iter_json_lines(path, skip):
+        text = obj.get(field)
+        if not isinstance(text, str):
+            skip("missing_field")
+            continue
+        if too_big(len(text), skip) or is_blank(text, skip):
+            continue
+        yield lineno, obj, text

@@ -58,13 +58,7 @@ def read_gutenberg(path: str, skip: SkipFn) -> Iterator[Document]:
 
 def read_books3(path: str, skip: SkipFn) -> Iterator[Document]:
     stem, origin = base.file_stem(path), base.origin(path)
-    for lineno, obj in base.iter_json_lines(path, skip):
-        text = obj.get("text")
-        if not isinstance(text, str):
-            skip("missing_field")
-            continue
-        if base.too_big(len(text), skip) or base.is_blank(text, skip):
-            continue
+    for lineno, obj, text in base.iter_json_texts(path, skip):
         meta = {Meta.ORIGIN: origin}
         m = obj.get("meta")
         if isinstance(m, dict):

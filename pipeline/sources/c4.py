@@ -13,13 +13,7 @@ from pipeline.sources.base import SkipFn
 
 def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
     stem, origin = base.file_stem(path), base.origin(path)
-    for lineno, obj in base.iter_json_lines(path, skip):
-        text = obj.get("text")
-        if not isinstance(text, str):
-            skip("missing_field")
-            continue
-        if base.too_big(len(text), skip) or base.is_blank(text, skip):
-            continue
+    for lineno, obj, text in base.iter_json_texts(path, skip):
         yield Document(
             id=f"{stem}:{lineno}",
             source="c4",
