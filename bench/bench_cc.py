@@ -87,16 +87,28 @@ def main() -> None:
     rows = []
 
     def row(stage: str, ours: float, bare: float, bare_name: str) -> None:
-        rows.append({"stage": stage, "docs_per_s": n / ours, "mb_per_s": mb / ours, "bare": bare_name,
-                     "bare_docs_per_s": n / bare, "ratio_vs_bare": ours / bare})
+        rows.append(
+            {
+                "stage": stage,
+                "docs_per_s": n / ours,
+                "mb_per_s": mb / ours,
+                "bare": bare_name,
+                "bare_docs_per_s": n / bare,
+                "ratio_vs_bare": ours / bare,
+            }
+        )
 
     # 1. dedup normalise + SHA-1 (ours: whole-document translate) vs cc_net-style per-line code, and vs
     #    the floor of SHA-1 alone on the raw lines
     ours = timed(lambda ds: [line_hashes(d.text) for d in ds], docs, args.repeat)
-    ccnet = timed(lambda ds: [[hashlib.sha1(ccnet_dedup_norm(x).encode()).digest()[:8] for x in d.text.split("\n")]
-                              for d in ds], docs, args.repeat)
-    sha_only = timed(lambda ds: [[hashlib.sha1(x.encode()).digest()[:8] for x in d.text.split("\n")] for d in ds],
-                     docs, args.repeat)
+    ccnet = timed(
+        lambda ds: [[hashlib.sha1(ccnet_dedup_norm(x).encode()).digest()[:8] for x in d.text.split("\n")] for d in ds],
+        docs,
+        args.repeat,
+    )
+    sha_only = timed(
+        lambda ds: [[hashlib.sha1(x.encode()).digest()[:8] for x in d.text.split("\n")] for d in ds], docs, args.repeat
+    )
     row("dedup normalise+sha1", ours, sha_only, "sha1 of raw lines")
     rows[-1]["ccnet_style_docs_per_s"] = n / ccnet
     rows[-1]["speedup_vs_ccnet_style"] = ccnet / ours
@@ -169,8 +181,21 @@ def main() -> None:
 
     # 6. the whole Beam job, in-process (one core), as a user runs it
     out = tempfile.mkdtemp(prefix="bench-cc-")
-    cmd = [sys.executable, "-m", "pipeline.cli", "run", "common_crawl", "--input", *files, "--output", out,
-           "--lm-dir", lm_dir, "--quality-model", quality]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "run",
+        "common_crawl",
+        "--input",
+        *files,
+        "--output",
+        out,
+        "--lm-dir",
+        lm_dir,
+        "--quality-model",
+        quality,
+    ]
     cut = os.path.join(args.models, "cutoffs.json")
     if os.path.exists(cut):
         cmd += ["--cutoffs", cut]
@@ -186,26 +211,46 @@ def main() -> None:
 
     print(f"{'stage':28s} {'docs/s':>9s} {'MB/s':>7s}  {'bare library':24s} {'bare docs/s':>11s} {'cost ratio':>10s}")
     for r in rows:
-        print(f"{r['stage']:28s} {r['docs_per_s']:9.0f} {r['mb_per_s']:7.2f}  {r['bare']:24s} "
-              f"{r['bare_docs_per_s']:11.0f} {r['ratio_vs_bare']:9.2f}x")
+        print(
+            f"{r['stage']:28s} {r['docs_per_s']:9.0f} {r['mb_per_s']:7.2f}  {r['bare']:24s} "
+            f"{r['bare_docs_per_s']:11.0f} {r['ratio_vs_bare']:9.2f}x"
+        )
         if "speedup_vs_ccnet_style" in r:
-            print(f"{'':28s} cc_net-style code: {r['ccnet_style_docs_per_s']:.0f} docs/s -> ours is "
-                  f"{r['speedup_vs_ccnet_style']:.1f}x faster")
+            print(
+                f"{'':28s} cc_net-style code: {r['ccnet_style_docs_per_s']:.0f} docs/s -> ours is "
+                f"{r['speedup_vs_ccnet_style']:.1f}x faster"
+            )
     print(f"\nplain loop over bare libraries (dedup+LID+perplexity): {n / plain:.0f} docs/s, {mb / plain:.2f} MB/s")
-    print(f"Beam job end to end (in-process, 1 core, incl. ~2 s start-up and Parquet write): {n / job:.0f} docs/s, "
-          f"{mb / job:.2f} MB/s, {job:.1f} s; kept {stats.get('kept')} of {stats.get('read')}")
+    print(
+        f"Beam job end to end (in-process, 1 core, incl. ~2 s start-up and Parquet write): {n / job:.0f} docs/s, "
+        f"{mb / job:.2f} MB/s, {job:.1f} s; kept {stats.get('kept')} of {stats.get('read')}"
+    )
     print(f"Beam job pipeline time (stats wall_seconds): {n / stats['wall_seconds']:.0f} docs/s")
     print(f"dedup removed {stats.get('dedup.removed_char_share', 0) * 100:.1f}% of characters")
-    print(f"peak RSS: bench process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
-          f"job process {child_rss:.0f} MB")
+    print(
+        f"peak RSS: bench process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+        f"job process {child_rss:.0f} MB"
+    )
     print("CCNet's published figure: ~40 docs/s per worker for the mining step (paper section 4.3)")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": os.uname().nodename, "cpus": os.cpu_count(), "documents": n, "mb": mb,
-                       "stages": rows, "plain_loop_docs_per_s": n / plain, "job_docs_per_s": n / job,
-                       "job_pipeline_docs_per_s": n / stats["wall_seconds"], "job_mb_per_s": mb / job,
-                       "job_peak_rss_mb": child_rss, "dedup_removed_char_share": stats.get("dedup.removed_char_share")},
-                      f, indent=2)
+            json.dump(
+                {
+                    "machine": os.uname().nodename,
+                    "cpus": os.cpu_count(),
+                    "documents": n,
+                    "mb": mb,
+                    "stages": rows,
+                    "plain_loop_docs_per_s": n / plain,
+                    "job_docs_per_s": n / job,
+                    "job_pipeline_docs_per_s": n / stats["wall_seconds"],
+                    "job_mb_per_s": mb / job,
+                    "job_peak_rss_mb": child_rss,
+                    "dedup_removed_char_share": stats.get("dedup.removed_char_share"),
+                },
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
+from wet_fixture import write_wet  # noqa: E402
+
 from pipeline.sources import reader_for  # noqa: E402
 from pipeline.sources.base import SkipCounter  # noqa: E402
-from wet_fixture import write_wet  # noqa: E402
 
 PEAK_WRAPPER = (
     "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
@@ -72,8 +73,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix=f"dedup-x{factor}-") as tmp:
             text_bytes = build(pages, factor, os.path.join(tmp))
             out = os.path.join(tmp, "out")
-            cmd = [sys.executable, "-m", "pipeline.cli", "run", "common_crawl", "--input",
-                   os.path.join(tmp, "*.warc.wet.gz"), "--output", out, "--stop-after", "dedup"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "run",
+                "common_crawl",
+                "--input",
+                os.path.join(tmp, "*.warc.wet.gz"),
+                "--output",
+                out,
+                "--stop-after",
+                "dedup",
+            ]
             if args.workers > 1:
                 cmd += ["--workers", str(args.workers)]
             t = time.perf_counter()
@@ -85,23 +97,39 @@ def main() -> None:
             peak = int(proc.stderr.strip().splitlines()[-1].split()[-1])
             stats = json.load(open(os.path.join(out, "stats.json")))
         mb = text_bytes / 1e6
-        shuffled = sum(stats.get(k, 0) for k in ("dedup.shuffle_bytes_refs", "dedup.shuffle_bytes_marks",
-                                                  "dedup.shuffle_bytes_docs"))
-        rows.append({"factor": factor, "documents": stats.get("read"), "text_mb": round(mb, 1),
-                     "wall_s": round(wall, 1), "s_per_mb": round(wall / mb, 2),
-                     "peak_rss_mb": round(peak / 1024),
-                     "shuffle_mb": round(shuffled / 1e6, 1), "shuffle_bytes_per_input_mb": round(shuffled / mb),
-                     "refs_bytes_per_input_mb": round(stats.get("dedup.shuffle_bytes_refs", 0) / mb),
-                     "removed_char_share": stats.get("dedup.removed_char_share")})
+        shuffled = sum(
+            stats.get(k, 0)
+            for k in ("dedup.shuffle_bytes_refs", "dedup.shuffle_bytes_marks", "dedup.shuffle_bytes_docs")
+        )
+        rows.append(
+            {
+                "factor": factor,
+                "documents": stats.get("read"),
+                "text_mb": round(mb, 1),
+                "wall_s": round(wall, 1),
+                "s_per_mb": round(wall / mb, 2),
+                "peak_rss_mb": round(peak / 1024),
+                "shuffle_mb": round(shuffled / 1e6, 1),
+                "shuffle_bytes_per_input_mb": round(shuffled / mb),
+                "refs_bytes_per_input_mb": round(stats.get("dedup.shuffle_bytes_refs", 0) / mb),
+                "removed_char_share": stats.get("dedup.removed_char_share"),
+            }
+        )
         r = rows[-1]
-        print(f"x{factor:<3d} {r['documents']:6d} docs {r['text_mb']:7.1f} MB  {r['wall_s']:7.1f} s "
-              f"({r['s_per_mb']:.2f} s/MB)  peak RSS {r['peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
-              f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (refs {r['refs_bytes_per_input_mb']:,})  "
-              f"removed {r['removed_char_share']}", flush=True)
+        print(
+            f"x{factor:<3d} {r['documents']:6d} docs {r['text_mb']:7.1f} MB  {r['wall_s']:7.1f} s "
+            f"({r['s_per_mb']:.2f} s/MB)  peak RSS {r['peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
+            f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (refs {r['refs_bytes_per_input_mb']:,})  "
+            f"removed {r['removed_char_share']}",
+            flush=True,
+        )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": os.uname().nodename, "cpus": os.cpu_count(), "workers": args.workers,
-                       "rows": rows}, f, indent=2)
+            json.dump(
+                {"machine": os.uname().nodename, "cpus": os.cpu_count(), "workers": args.workers, "rows": rows},
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

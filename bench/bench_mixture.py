@@ -52,7 +52,8 @@ size = sum(os.path.getsize(os.path.join({output!r}, f)) for f in os.listdir({out
 ru = resource.getrusage(resource.RUSAGE_SELF)
 with open("/proc/self/status") as f:
     hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
-print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"], "docs": m["total_documents"],
+print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"],
+                  "docs": m["total_documents"],
                   "maxrss_mb": ru.ru_maxrss / 1024, "hwm_mb": hwm, "cpu_s": ru.ru_utime + ru.ru_stime}}))
 """
 
@@ -121,9 +122,7 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10, help="larger target = small x scale (default 10)")
     ap.add_argument("--shard-tokens", default="25M")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument(
-        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
-    )
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
     small, shard = parse_tokens(args.small), parse_tokens(args.shard_tokens)
     large = small * args.scale

@@ -59,9 +59,7 @@ def synth_c4(n: int, rng: random.Random) -> list[Document]:
         for _ in range(rng.randint(3, 14)):
             lines.append(" ".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 3))))
         lines += [rng.choice(BOILERPLATE) for _ in range(rng.randint(1, 3))]
-        docs.append(
-            Document(f"page-{i:07d}", "c4", "\n".join(lines), {Meta.URL: f"https://site{i % 97}.example/{i}"})
-        )
+        docs.append(Document(f"page-{i:07d}", "c4", "\n".join(lines), {Meta.URL: f"https://site{i % 97}.example/{i}"}))
     return docs
 
 
@@ -98,9 +96,7 @@ def synth_stackexchange(n: int, rng: random.Random) -> list[Document]:
     qid = 0
     while len(docs) < n:
         qid += 1
-        body = "".join(
-            f"<p>{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}</p>" for _ in range(rng.randint(1, 3))
-        )
+        body = "".join(f"<p>{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}</p>" for _ in range(rng.randint(1, 3)))
         body += "<pre><code>for x in range(10):\n    print(x &lt; 5)\n</code></pre><ul><li>one</li><li>two</li></ul>"
         meta = {
             Meta.SITE: f"site{qid % 30}.stackexchange.com",
@@ -246,16 +242,12 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=3000, help="documents per source (default 3000)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", choices=list(SOURCES), help=argparse.SUPPRESS)
-    ap.add_argument(
-        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
-    )
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
     if args.only:
         print(json.dumps(one(args.only, getattr(args, args.only), args.docs, args.seed)))
         return
-    print(
-        f"{'source':14s} {'docs':>6s} {'kept':>6s} {'MB':>7s} {'docs/s':>9s} {'MB/s':>7s} {'peak RSS MB':>12s}"
-    )
+    print(f"{'source':14s} {'docs':>6s} {'kept':>6s} {'MB':>7s} {'docs/s':>9s} {'MB/s':>7s} {'peak RSS MB':>12s}")
     results: dict = {"machine": os.uname().nodename, "cpus": os.cpu_count()}
     for s in SOURCES:
         cmd = [

@@ -164,9 +164,7 @@ def bench_beam(source: str, samples: str) -> dict:
     args.num_shards = 1
     with tempfile.TemporaryDirectory() as out:
         t = time.perf_counter()
-        stats = run_job(
-            source, [os.path.join(samples, INPUTS[source])], out, args, ["--runner=DirectRunner"], 1
-        )
+        stats = run_job(source, [os.path.join(samples, INPUTS[source])], out, args, ["--runner=DirectRunner"], 1)
         wall = time.perf_counter() - t
     return {
         "source": source,
@@ -190,17 +188,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", default="data/samples", help="sample corpus folder (llama-data samples)")
     ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
-    ap.add_argument(
-        "--beam", action="store_true", help="also time `run_job` per source (in-process DirectRunner)"
-    )
+    ap.add_argument("--beam", action="store_true", help="also time `run_job` per source (in-process DirectRunner)")
     ap.add_argument(
         "--one",
         choices=list(INPUTS) + ["minhash", "beam-wikipedia", "beam-books", "beam-arxiv"],
         help=argparse.SUPPRESS,
     )
-    ap.add_argument(
-        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
-    )
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     a = ap.parse_args()
     if a.one:
         if a.one == "minhash":

@@ -67,9 +67,7 @@ def main() -> int:
     ap.add_argument("--sample-mb", type=float, default=3.0, help="training sample size")
     ap.add_argument("--threads", default="", help="comma list of thread counts to compare (default 1,cores)")
     ap.add_argument("--megatron-path", help="folder with megatron-core installed (--target); optional")
-    ap.add_argument(
-        "--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)"
-    )
+    ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
 
     import pyarrow.parquet as pq
@@ -96,10 +94,7 @@ def main() -> int:
     model = prefix + ".model"
 
     texts = [
-        t
-        for paths in discover([clean]).values()
-        for p in paths
-        for t in pq.read_table(p).column("text").to_pylist()
+        t for paths in discover([clean]).values() for p in paths for t in pq.read_table(p).column("text").to_pylist()
     ]
     mb = sum(len(t.encode()) for t in texts) / 1e6
     report["text_mb"] = round(mb, 3)
@@ -110,9 +105,7 @@ def main() -> int:
         rows.append({"what": "bare SentencePiece", "threads": threads, "seconds": secs, "tokens": n_tok})
         res = run_encode(model, [clean], tokens, ["--runner=DirectRunner"], num_threads=threads, force=True)
         n = sum(s["tokens"] for s in res["sources"].values())
-        rows.append(
-            {"what": "Beam encode job", "threads": threads, "seconds": res["wall_seconds"], "tokens": n}
-        )
+        rows.append({"what": "Beam encode job", "threads": threads, "seconds": res["wall_seconds"], "tokens": n})
     for r in rows:
         r["mb_s"], r["tok_s"] = mb / r["seconds"], r["tokens"] / r["seconds"]
     report["encode"] = rows

@@ -41,9 +41,7 @@ def main() -> int:
         f"tiny config: dim {cfg.dim}, {cfg.n_layers} layers, {cfg.n_heads} heads, seq {cfg.seq_len}, "
         f"vocab {cfg.vocab_size}: {cfg.n_params():,} params, {cfg.flops_per_token() / 1e6:.1f} MFLOP/token"
     )
-    print(
-        f"{'threads':>7} {'batch':>5} {'tokens/s':>10} {'GFLOP/s':>8} {'s/step':>7} {'loss first->last':>18}"
-    )
+    print(f"{'threads':>7} {'batch':>5} {'tokens/s':>10} {'GFLOP/s':>8} {'s/step':>7} {'loss first->last':>18}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         mix = write_mixture(

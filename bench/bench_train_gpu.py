@@ -75,9 +75,7 @@ def smoke_train(steps: int, device: str) -> None:
     from train_stub.train import TrainArgs, train
 
     with tempfile.TemporaryDirectory() as tmp:
-        mix = write_mixture(
-            os.path.join(tmp, "mix"), vocab=512, docs_per_shard=400, n_shards=2, doc_len=(200, 800)
-        )
+        mix = write_mixture(os.path.join(tmp, "mix"), vocab=512, docs_per_shard=400, n_shards=2, doc_len=(200, 800))
         t0 = time.perf_counter()
         s = train(
             TrainArgs(
@@ -105,9 +103,7 @@ def main() -> int:
     ap.add_argument("--seq-lens", type=int, nargs="+", default=[1024, 2048])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument(
-        "--peak-tflops", type=float, default=None, help="dense bf16 peak, if the GPU is not known"
-    )
+    ap.add_argument("--peak-tflops", type=float, default=None, help="dense bf16 peak, if the GPU is not known")
     ap.add_argument("--no-smoke", action="store_true", help="skip the short run of the real trainer")
     ap.add_argument("--cpu-check", action="store_true", help="run the script's logic on CPU with tiny shapes")
     args = ap.parse_args()
@@ -115,9 +111,7 @@ def main() -> int:
     if args.cpu_check:  # exercises every code path but the CUDA-only calls; the numbers mean nothing
         args.config, args.seq_lens, args.batch_size, args.steps, args.warmup = "tiny", [64, 128], 2, 2, 1
     elif not torch.cuda.is_available():
-        print(
-            "bench_train_gpu: no CUDA device visible to torch; nothing to measure (run it on a GPU machine)."
-        )
+        print("bench_train_gpu: no CUDA device visible to torch; nothing to measure (run it on a GPU machine).")
         return 0
     from torch.nn.attention import SDPBackend
 
@@ -133,9 +127,7 @@ def main() -> int:
         f"config {args.config}: dim {base.dim}, {base.n_layers} layers, {base.n_heads} heads, vocab "
         f"{base.vocab_size}, {base.n_params() / 1e6:.1f}M params ({base.matmul_params() / 1e6:.1f}M in matmuls)"
     )
-    print(
-        f"\n{'kernel':>6} {'seq':>5} {'batch':>5} {'tokens/s':>11} {'ms/step':>8} {'MFU':>7} {'mem GiB':>8}"
-    )
+    print(f"\n{'kernel':>6} {'seq':>5} {'batch':>5} {'tokens/s':>11} {'ms/step':>8} {'MFU':>7} {'mem GiB':>8}")
     # one batch size for both lengths keeps the tokens per step comparable: halve it at 2x length
     for seq in args.seq_lens:
         cfg = dataclasses.replace(base, seq_len=seq)

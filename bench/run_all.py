@@ -75,9 +75,7 @@ BENCHES = [
             "--workdir",
             "/tmp/bench_tokenizer_quick",
         ],
-        lambda d: (
-            f"encode {d['encode_mb_per_s']:.2f} MB/s/core, {d['ratio_vs_bare']:.2f}x bare SentencePiece"
-        ),
+        lambda d: f"encode {d['encode_mb_per_s']:.2f} MB/s/core, {d['ratio_vs_bare']:.2f}x bare SentencePiece",
     ),
     Bench(
         "mixture",

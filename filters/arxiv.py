@@ -43,7 +43,7 @@ class ExtractBody(SimpleStep):
         span = latex.body_span(text, self.cut_appendix)
         if span is None:
             return Drop("no_section")
-        body = text[span[0]:span[1]]
+        body = text[span[0] : span[1]]
         body = _BLANKS_RE.sub("\n\n", body).strip()
         if not body:
             return Drop("empty")

@@ -49,9 +49,7 @@ WEB_SKIP = tags("script style noscript template svg math head object iframe canv
 SE_RULES = Rules(
     skip=tags("script style head title template noscript"),
     line=tags("br li tr dt dd caption"),
-    paragraph=tags(
-        "p div h1 h2 h3 h4 h5 h6 blockquote ul ol dl table pre hr section article header footer figure"
-    ),
+    paragraph=tags("p div h1 h2 h3 h4 h5 h6 blockquote ul ol dl table pre hr section article header footer figure"),
     structure=True,
 )
 # `head` is skipped but its `title` is kept: WET records start with the page title too.

@@ -41,7 +41,7 @@ def predict_lang(model, text: str) -> tuple[str, float]:  # noqa: ANN001
     labels, probs = model.predict(text.replace("\n", " "), k=1)
     if not labels:
         return "unknown", 0.0
-    return labels[0][len(LABEL_PREFIX):], float(min(1.0, probs[0]))
+    return labels[0][len(LABEL_PREFIX) :], float(min(1.0, probs[0]))
 
 
 class LangIdStep(SimpleStep):
@@ -50,8 +50,9 @@ class LangIdStep(SimpleStep):
 
     name = "lid"
 
-    def __init__(self, langs: tuple[str, ...] | list[str] = ("en",), threshold: float = 0.5,
-                 model_path: str | None = None) -> None:
+    def __init__(
+        self, langs: tuple[str, ...] | list[str] = ("en",), threshold: float = 0.5, model_path: str | None = None
+    ) -> None:
         self.langs = frozenset(langs)
         self.threshold = threshold
         self.model_path = model_path

@@ -26,8 +26,11 @@ _DEF_RE = re.compile(
 )
 _LET_RE = re.compile(r"\\([A-Za-z@]+)\s*=?\s?(\\[A-Za-z@]+)")
 _SECTION_RE = re.compile(r"\\(?:part|chapter|section|subsection|subsubsection|paragraph|subparagraph)\*?\s*[\[{]")
-_BIB_RE = re.compile(r"\\bibliography\s*\{|\\begin\{thebibliography\}|\\printbibliography\b"
-                     r"|\\begin\{references\}|\\end\{document\}", re.IGNORECASE)
+_BIB_RE = re.compile(
+    r"\\bibliography\s*\{|\\begin\{thebibliography\}|\\printbibliography\b"
+    r"|\\begin\{references\}|\\end\{document\}",
+    re.IGNORECASE,
+)
 _APPENDIX_RE = re.compile(r"\\appendix(?![A-Za-z@])|\\begin\{appendices\}")
 
 
@@ -96,14 +99,14 @@ def read_group(s: str, i: int) -> tuple[str, int] | None:
             elif c == "}":
                 depth -= 1
                 if depth == 0:
-                    return s[i + 1:j], j + 1
+                    return s[i + 1 : j], j + 1
             j += 1
         return None
     if s[i] == "\\":
         m = _NAME_RE.match(s, i)
         if m:
             return m.group(0), m.end()
-        return s[i:i + 2], i + 2
+        return s[i : i + 2], i + 2
     if s[i] == "}":
         return None
     return s[i], i + 1
@@ -125,7 +128,7 @@ def read_optional(s: str, i: int) -> tuple[str | None, int]:
         elif c == "}":
             depth -= 1
         elif c == "]" and depth == 0:
-            return s[j + 1:k], k + 1
+            return s[j + 1 : k], k + 1
         k += 1
     return None, i
 
@@ -142,7 +145,7 @@ def _parse_definition(s: str, m: re.Match) -> tuple[str, Macro, int] | None:
         nm = _NAME_RE.match(s, i)
         if not nm:
             return None
-        params = re.match(r"(?:#[1-9])*", s[nm.end():]).group(0)
+        params = re.match(r"(?:#[1-9])*", s[nm.end() :]).group(0)
         expected = "".join(f"#{k}" for k in range(1, len(params) // 2 + 1))
         j = nm.end() + len(params)
         if params != expected or j >= len(s) or s[j] != "{":
@@ -191,7 +194,7 @@ def extract_macros(tex: str) -> tuple[dict[str, Macro], str]:
         name, macro, end = parsed
         if not (m.group(1) == "providecommand" and name in macros):
             macros[name] = macro
-        out.append(tex[pos:m.start()])
+        out.append(tex[pos : m.start()])
         pos = end
     out.append(tex[pos:])
     return macros, "".join(out)
@@ -245,7 +248,7 @@ def _expand(s: str, macros: dict[str, Macro], depth: int, budget: _Budget) -> st
             continue  # too few arguments: leave the call as it is
         replacement = _expand(_substitute(macro.body, args), macros, depth + 1, budget)
         budget.left -= len(replacement)
-        out.append(s[pos:m.start()])
+        out.append(s[pos : m.start()])
         out.append(replacement)
         pos = i
     out.append(s[pos:])

@@ -61,7 +61,7 @@ def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
         for j in range(min(k, len(wh))):
             # position-dependent rotation so "a b" and "b a" differ; wrap-around arithmetic is intended
             rot = np.uint64((j * 13) % 64)
-            part = wh[j:j + n]
+            part = wh[j : j + n]
             part = (part << rot) | (part >> (np.uint64(64) - rot)) if rot else part
             acc = _fmix64(acc * _MIX + part)
     return np.unique(acc)
@@ -89,7 +89,7 @@ def signature(shingles: np.ndarray, perms: np.ndarray) -> np.ndarray:
         hv = hv * np.uint32(0xC2B2AE35)
         hv = hv ^ (hv >> np.uint32(16))
         for i in range(0, len(hv), _CHUNK):
-            block = hv[i:i + _CHUNK, None] * a[None, :] + b[None, :]
+            block = hv[i : i + _CHUNK, None] * a[None, :] + b[None, :]
             np.minimum(sig, block.min(axis=0), out=sig)
     return sig
 
@@ -106,8 +106,9 @@ def order_key(doc_id: str) -> tuple:
     return (rank, tuple(int(p) if i % 2 else p for i, p in enumerate(parts)))
 
 
-def candidate_pairs(signatures: Iterable[tuple[str, np.ndarray]], threshold: float,
-                    num_perm: int = NUM_PERM, seed: int = SEED) -> list[tuple[str, str]]:
+def candidate_pairs(
+    signatures: Iterable[tuple[str, np.ndarray]], threshold: float, num_perm: int = NUM_PERM, seed: int = SEED
+) -> list[tuple[str, str]]:
     """Candidate (earlier, later) id pairs from MinHash LSH at a Jaccard `threshold`, sorted.
 
     Jaccard is symmetric while the rule is containment: with containment c of A in B,

@@ -13,7 +13,6 @@ per-character Python loops).
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 
@@ -35,7 +34,10 @@ NON_PRINTING = [c for c in range(32)] + list(range(127, 160))
 _DIGIT = re.compile(r"\d")  # every Unicode decimal digit, as CCNet's DIGIT_RE
 _NON_PRINTING = re.compile("[" + "".join(re.escape(chr(c)) for c in NON_PRINTING if c != 10) + "]")
 _PUNCT_OR_NON_PRINTING = re.compile(
-    "[" + "".join(re.escape(c) for c in UNICODE_PUNCT) + "".join(re.escape(chr(c)) for c in NON_PRINTING if c != 10) + "]"
+    "["
+    + "".join(re.escape(c) for c in UNICODE_PUNCT)
+    + "".join(re.escape(chr(c)) for c in NON_PRINTING if c != 10)
+    + "]"
 )
 _PUNCT = re.compile("[" + "".join(re.escape(c) for c in UNICODE_PUNCT) + "]")
 

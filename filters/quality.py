@@ -22,9 +22,18 @@ def classifier_text(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def train_classifier(positives: Iterable[str], negatives: Iterable[str], output: str, seed: int = 0,
-                     epoch: int = 5, lr: float = 0.1, word_ngrams: int = 2, dim: int = 64, buckets: int = 200_000,
-                     metadata: dict | None = None) -> dict:
+def train_classifier(
+    positives: Iterable[str],
+    negatives: Iterable[str],
+    output: str,
+    seed: int = 0,
+    epoch: int = 5,
+    lr: float = 0.1,
+    word_ngrams: int = 2,
+    dim: int = 64,
+    buckets: int = 200_000,
+    metadata: dict | None = None,
+) -> dict:
     """Train fastText supervised; writes `output` (the .bin) and `output + ".json"` (metadata)."""
     import fasttext
 
@@ -41,20 +50,38 @@ def train_classifier(positives: Iterable[str], negatives: Iterable[str], output:
         train_file = f.name
     try:
         fasttext.FastText.eprint = lambda *a, **k: None
-        model = fasttext.train_supervised(input=train_file, epoch=epoch, lr=lr, wordNgrams=word_ngrams,
-                                          dim=dim, seed=seed, thread=1, verbose=0, minCount=1,
-                                          # fastText's default 2M hash buckets x dim floats is 512 MB per
-                                          # worker at dim 64; 200k buckets keep the model at ~50 MB
-                                          bucket=buckets)
+        model = fasttext.train_supervised(
+            input=train_file,
+            epoch=epoch,
+            lr=lr,
+            wordNgrams=word_ngrams,
+            dim=dim,
+            seed=seed,
+            thread=1,
+            verbose=0,
+            minCount=1,
+            # fastText's default 2M hash buckets x dim floats is 512 MB per
+            # worker at dim 64; 200k buckets keep the model at ~50 MB
+            bucket=buckets,
+        )
         _, precision, _ = model.test(train_file)
     finally:
         os.unlink(train_file)
     tmp = output + ".tmp"
     model.save_model(tmp)
     os.replace(tmp, output)
-    meta = {"positives": n_pos, "negatives": n_neg, "seed": seed, "epoch": epoch, "lr": lr,
-            "word_ngrams": word_ngrams, "dim": dim, "buckets": buckets, "train_precision_at_1": round(precision, 4),
-            **(metadata or {})}
+    meta = {
+        "positives": n_pos,
+        "negatives": n_neg,
+        "seed": seed,
+        "epoch": epoch,
+        "lr": lr,
+        "word_ngrams": word_ngrams,
+        "dim": dim,
+        "buckets": buckets,
+        "train_precision_at_1": round(precision, 4),
+        **(metadata or {}),
+    }
     with open(output + ".json", "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2, sort_keys=True)
     return meta

@@ -8,23 +8,64 @@ from filters.base import Drop, SimpleStep, StepResult
 from pipeline.document import Document, Meta
 
 # LLaMA section 2.1: "20 languages, which use either the Latin or Cyrillic scripts".
-LLAMA_LANGS: tuple[str, ...] = ("bg", "ca", "cs", "da", "de", "en", "es", "fr", "hr", "hu", "it", "nl", "pl",
-                                "pt", "ro", "ru", "sl", "sr", "sv", "uk")
+LLAMA_LANGS: tuple[str, ...] = (
+    "bg",
+    "ca",
+    "cs",
+    "da",
+    "de",
+    "en",
+    "es",
+    "fr",
+    "hr",
+    "hu",
+    "it",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sl",
+    "sr",
+    "sv",
+    "uk",
+)
 
 # Templates that mark a disambiguation page (normalised names: lower case, spaces). Each wiki has its own;
 # this table holds the main template and its common redirects per language (from each wiki's
 # "Category:Disambiguation message boxes" equivalent). Any language may use the generic English ones.
 DISAMBIGUATION_TEMPLATES: dict[str, frozenset[str]] = {
-    "*": frozenset({"disambiguation", "disambig", "dab", "disamb", "dp", "hndis", "geodis", "shipindex",
-                    "disambiguation page", "letter disambiguation", "number disambiguation"}),
+    "*": frozenset(
+        {
+            "disambiguation",
+            "disambig",
+            "dab",
+            "disamb",
+            "dp",
+            "hndis",
+            "geodis",
+            "shipindex",
+            "disambiguation page",
+            "letter disambiguation",
+            "number disambiguation",
+        }
+    ),
     "bg": frozenset({"пояснение", "пояснителна страница", "многозначност"}),
     "ca": frozenset({"desambiguació", "desambiguacio", "desamb"}),
     "cs": frozenset({"rozcestník", "rozcestnik"}),
     "da": frozenset({"flertydig", "flertydig titel"}),
     "de": frozenset({"begriffsklärung", "bkl", "begriffsklärung familienname"}),
     "es": frozenset({"desambiguación", "desambiguacion", "desamb"}),
-    "fr": frozenset({"homonymie", "bandeau standard pour page d'homonymie", "patronymie", "toponymie",
-                     "homonymie de personnes", "homonymie de clubs sportifs"}),
+    "fr": frozenset(
+        {
+            "homonymie",
+            "bandeau standard pour page d'homonymie",
+            "patronymie",
+            "toponymie",
+            "homonymie de personnes",
+            "homonymie de clubs sportifs",
+        }
+    ),
     "hr": frozenset({"razdvojba", "čvor", "cvor"}),
     "hu": frozenset({"egyért", "egyertelmusito lap", "egyértelműsítő lap"}),
     "it": frozenset({"disambigua"}),
@@ -40,8 +81,16 @@ DISAMBIGUATION_TEMPLATES: dict[str, frozenset[str]] = {
 }
 # English set-index and topic disambiguation boxes all end like this ({{Hospital disambiguation}} ...).
 _DISAMBIGUATION_SUFFIXES = (" disambiguation", " dab")
-_DISAMBIGUATION_TITLE_SUFFIXES = ("(disambiguation)", "(begriffsklärung)", "(homonymie)", "(desambiguación)",
-                                  "(disambigua)", "(ujednoznacznienie)", "(значения)", "(значення)")
+_DISAMBIGUATION_TITLE_SUFFIXES = (
+    "(disambiguation)",
+    "(begriffsklärung)",
+    "(homonymie)",
+    "(desambiguación)",
+    "(disambigua)",
+    "(ujednoznacznienie)",
+    "(значения)",
+    "(значення)",
+)
 
 
 def is_disambiguation(title: str, template_names: list[str], lang: str) -> bool:
@@ -71,8 +120,9 @@ def clean_article(doc: Document) -> tuple[StepResult, list[str]]:
     """One parse -> (cleaned Document or Drop, the article's external http(s) links).
     Links are returned for every non-disambiguation article, even one whose text comes out empty."""
     code = wikitext.parse(doc.text)
-    if is_disambiguation(str(doc.meta.get(Meta.TITLE) or ""), wikitext.template_names(code),
-                         str(doc.meta.get(Meta.LANG) or "")):
+    if is_disambiguation(
+        str(doc.meta.get(Meta.TITLE) or ""), wikitext.template_names(code), str(doc.meta.get(Meta.LANG) or "")
+    ):
         return Drop("disambiguation"), []
     links = wikitext.external_links(code)
     text = wikitext.to_text(code)

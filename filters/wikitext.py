@@ -29,32 +29,126 @@ from mwparserfromhell.wikicode import Wikicode
 # rendered: left inline it is neither readable prose nor usable LaTeX (the arXiv source covers maths),
 # so it is dropped, as the HF `wikipedia` builder and WikiExtractor do. <ref>/<references> are
 # citations (their URLs are exported separately), <gallery>/<imagemap>/<timeline> are media.
-DROP_TAGS = frozenset({
-    "ref", "references", "gallery", "math", "chem", "ce", "score", "timeline", "imagemap", "graph",
-    "mapframe", "maplink", "templatedata", "templatestyles", "table", "noinclude", "includeonly",
-    "style", "script", "indicator", "categorytree", "inputbox", "hiero", "syntaxhighlight", "source",
-})
+DROP_TAGS = frozenset(
+    {
+        "ref",
+        "references",
+        "gallery",
+        "math",
+        "chem",
+        "ce",
+        "score",
+        "timeline",
+        "imagemap",
+        "graph",
+        "mapframe",
+        "maplink",
+        "templatedata",
+        "templatestyles",
+        "table",
+        "noinclude",
+        "includeonly",
+        "style",
+        "script",
+        "indicator",
+        "categorytree",
+        "inputbox",
+        "hiero",
+        "syntaxhighlight",
+        "source",
+    }
+)
 LINE_TAGS = frozenset({"br", "p", "div", "hr"})  # become a line break
 MARKER_TAGS = frozenset({"li", "dt", "dd"})  # wiki list markers (* # ; :): drop the marker, keep the line
 
 # Namespaces whose links are not prose: files and categories, in the 20 languages (canonical names plus
 # the localised ones of those wikis). Lower-cased.
-FILE_NS = frozenset({
-    "file", "image", "media", "datei", "bild", "fichier", "archivo", "imagen", "immagine", "plik",
-    "grafika", "arquivo", "imagem", "файл", "изображение", "медиа", "fitxer", "imatge", "soubor", "obrázek",
-    "fil", "billede", "bestand", "afbeelding", "slika", "datoteka", "fájl", "kép", "fișier", "imagine",
-    "датотека", "слика", "зображення", "медіа", "медия",
-})
-CATEGORY_NS = frozenset({
-    "category", "kategorie", "catégorie", "categoría", "categoria", "kategoria", "категория", "категорія",
-    "категорија", "kategori", "kategorija", "kategória", "categorie", "категории",
-})
+FILE_NS = frozenset(
+    {
+        "file",
+        "image",
+        "media",
+        "datei",
+        "bild",
+        "fichier",
+        "archivo",
+        "imagen",
+        "immagine",
+        "plik",
+        "grafika",
+        "arquivo",
+        "imagem",
+        "файл",
+        "изображение",
+        "медиа",
+        "fitxer",
+        "imatge",
+        "soubor",
+        "obrázek",
+        "fil",
+        "billede",
+        "bestand",
+        "afbeelding",
+        "slika",
+        "datoteka",
+        "fájl",
+        "kép",
+        "fișier",
+        "imagine",
+        "датотека",
+        "слика",
+        "зображення",
+        "медіа",
+        "медия",
+    }
+)
+CATEGORY_NS = frozenset(
+    {
+        "category",
+        "kategorie",
+        "catégorie",
+        "categoría",
+        "categoria",
+        "kategoria",
+        "категория",
+        "категорія",
+        "категорија",
+        "kategori",
+        "kategorija",
+        "kategória",
+        "categorie",
+        "категории",
+    }
+)
 # Interlanguage / interwiki prefixes: the 20 languages and the other common wiki codes; any 2-3 letter
 # lower-case prefix (or one with a hyphen, like zh-yue) is treated as a language code.
 _INTERWIKI_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{2,8})*$")
-INTERWIKI_PROJECTS = frozenset({"wikt", "wiktionary", "commons", "wikisource", "wikiquote", "wikibooks",
-                                "wikinews", "wikiversity", "wikivoyage", "species", "meta", "mw", "d", "s",
-                                "q", "n", "b", "v", "voy", "m", "c", "w"})
+INTERWIKI_PROJECTS = frozenset(
+    {
+        "wikt",
+        "wiktionary",
+        "commons",
+        "wikisource",
+        "wikiquote",
+        "wikibooks",
+        "wikinews",
+        "wikiversity",
+        "wikivoyage",
+        "species",
+        "meta",
+        "mw",
+        "d",
+        "s",
+        "q",
+        "n",
+        "b",
+        "v",
+        "voy",
+        "m",
+        "c",
+        "w",
+    }
+)
 
 _MAGIC_RE = re.compile(r"__([^\W_]+)__")
 _EMPTY_PARENS_RE = re.compile(r"[ \t]*\([\s,;:.–-]*\)")
@@ -63,25 +157,93 @@ _SPACE_PUNCT_RE = re.compile(r" +([,.;:!?])(?=\s|$)")  # "area of ." left by a t
 _BLANKS_RE = re.compile(r"\n{3,}")
 _HEADING_MARK = "\x00H"
 # Sections that are only citations or link lists, dropped with their content (lower-cased titles).
-BOILERPLATE_SECTIONS = frozenset({
-    "references", "external links", "see also", "further reading", "notes", "sources", "bibliography",
-    "notes and references", "footnotes", "citations",
-    "einzelnachweise", "weblinks", "siehe auch", "literatur", "anmerkungen", "quellen",
-    "notes et références", "liens externes", "voir aussi", "références", "bibliographie",
-    "referencias", "enlaces externos", "véase también", "bibliografía", "notas",
-    "note", "collegamenti esterni", "voci correlate", "bibliografia",
-    "externe links", "zie ook", "bronnen", "referenties", "bronvermelding",
-    "przypisy", "linki zewnętrzne", "zobacz też", "referências", "ligações externas", "ver também",
-    "примечания", "ссылки", "литература", "см. также",
-    "примітки", "посилання", "джерела", "див. також",
-    "referenser", "externa länkar", "se även", "källor",
-    "reference", "externí odkazy", "související články", "literatura",
-    "eksterne henvisninger", "se også", "referencer", "kilder",
-    "referències", "enllaços externs", "vegeu també",
-    "izvori", "vanjske poveznice", "vidi još", "hivatkozások", "források", "külső hivatkozások", "lásd még",
-    "referințe", "legături externe", "vezi și", "sklici", "zunanje povezave", "glej tudi",
-    "референце", "спољашње везе", "види још", "източници", "външни препратки", "вижте също",
-})  # marks heading lines while rendering; never left in the output
+BOILERPLATE_SECTIONS = frozenset(
+    {
+        "references",
+        "external links",
+        "see also",
+        "further reading",
+        "notes",
+        "sources",
+        "bibliography",
+        "notes and references",
+        "footnotes",
+        "citations",
+        "einzelnachweise",
+        "weblinks",
+        "siehe auch",
+        "literatur",
+        "anmerkungen",
+        "quellen",
+        "notes et références",
+        "liens externes",
+        "voir aussi",
+        "références",
+        "bibliographie",
+        "referencias",
+        "enlaces externos",
+        "véase también",
+        "bibliografía",
+        "notas",
+        "note",
+        "collegamenti esterni",
+        "voci correlate",
+        "bibliografia",
+        "externe links",
+        "zie ook",
+        "bronnen",
+        "referenties",
+        "bronvermelding",
+        "przypisy",
+        "linki zewnętrzne",
+        "zobacz też",
+        "referências",
+        "ligações externas",
+        "ver também",
+        "примечания",
+        "ссылки",
+        "литература",
+        "см. также",
+        "примітки",
+        "посилання",
+        "джерела",
+        "див. також",
+        "referenser",
+        "externa länkar",
+        "se även",
+        "källor",
+        "reference",
+        "externí odkazy",
+        "související články",
+        "literatura",
+        "eksterne henvisninger",
+        "se også",
+        "referencer",
+        "kilder",
+        "referències",
+        "enllaços externs",
+        "vegeu també",
+        "izvori",
+        "vanjske poveznice",
+        "vidi još",
+        "hivatkozások",
+        "források",
+        "külső hivatkozások",
+        "lásd még",
+        "referințe",
+        "legături externe",
+        "vezi și",
+        "sklici",
+        "zunanje povezave",
+        "glej tudi",
+        "референце",
+        "спољашње везе",
+        "види још",
+        "източници",
+        "външни препратки",
+        "вижте също",
+    }
+)  # marks heading lines while rendering; never left in the output
 
 
 def _link_prefix(title: str) -> str | None:
@@ -183,7 +345,7 @@ def _drop_empty_headings(lines: list[str]) -> list[str]:
             continue
         level = int(line[len(_HEADING_MARK)])
         has_text = False
-        for nxt in lines[i + 1:]:
+        for nxt in lines[i + 1 :]:
             if nxt.startswith(_HEADING_MARK):
                 if int(nxt[len(_HEADING_MARK)]) <= level:
                     break
@@ -251,6 +413,6 @@ def template_names(code: Wikicode) -> list[str]:
     for t in code.ifilter_templates(recursive=False):
         name = " ".join(str(t.name).replace("_", " ").split()).lower()
         if name.startswith("template:"):
-            name = name[len("template:"):].strip()
+            name = name[len("template:") :].strip()
         names.append(name)
     return names

@@ -53,7 +53,10 @@ class BuildSpec:
 
 
 def fingerprint(
-    summaries: dict[str, SourceSummary], budgets: dict[str, int], seed: int, num_shards: int,
+    summaries: dict[str, SourceSummary],
+    budgets: dict[str, int],
+    seed: int,
+    num_shards: int,
     max_doc_tokens: int = 0,
 ) -> str:
     """sha256 of what decides the bytes of every shard: inputs (by their recorded hashes), budgets, seed."""
@@ -115,9 +118,7 @@ class ShardBuilder:
         if side.get("mixture_fingerprint") != self.spec.fingerprint or side.get("shard_index") != k:
             return False
         try:
-            return all(
-                sha256_file(f"{prefix}.{ext}") == side.get(f"{ext}_sha256") for ext in ("bin", "idx", "src")
-            )
+            return all(sha256_file(f"{prefix}.{ext}") == side.get(f"{ext}_sha256") for ext in ("bin", "idx", "src"))
         except FileNotFoundError:
             return False
 
@@ -215,9 +216,7 @@ class ShardBuilder:
                     (lens[by_file] * item).tolist(),
                 ):
                     if os.preadv(fd, [mv[d : d + nb]], off) != nb:
-                        raise DatasetError(
-                            f"short read at byte {off} of a token file (truncated while building?)"
-                        )
+                        raise DatasetError(f"short read at byte {off} of a token file (truncated while building?)")
                 if pending is not None:
                     pending.result()  # one write in flight; the buffer it used is the next to refill
                 pending = pool.submit(writer.add_flat, buf, lens.tolist())

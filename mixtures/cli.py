@@ -107,25 +107,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="available tokens: `paper` (implied by Table 1) or a tokens folder",
     )
     pl.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    pl.add_argument(
-        "--max-epochs", type=float, default=4.0, help="flag sources needing more epochs (default 4)"
-    )
+    pl.add_argument("--max-epochs", type=float, default=4.0, help="flag sources needing more epochs (default 4)")
     pl.add_argument("--shard-tokens", default="1B", help="tokens per output shard (default 1B)")
     common(pl)
     pl.set_defaults(func=_cmd_plan)
 
     b = msub.add_parser("build", help="write the mixture shards + manifest (a Beam job over shard indices)")
-    b.add_argument(
-        "--tokens", required=True, metavar="DIR", help="per-source token datasets (tokenizer encode)"
-    )
+    b.add_argument("--tokens", required=True, metavar="DIR", help="per-source token datasets (tokenizer encode)")
     b.add_argument("--target", required=True, help="tokens, with K/M/B/T suffixes")
     b.add_argument("--output", required=True, metavar="DIR")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--shard-tokens", default="1B", help="tokens per output shard (default 1B)")
     b.add_argument("--max-epochs", type=float, default=4.0, help="warn about sources needing more epochs")
-    b.add_argument("--max-doc-tokens", default="0",
-                   help="draw documents longer than this in pieces of at most this many tokens, so that "
-                        "small targets can hold a share of long books (default 0: whole documents)")
+    b.add_argument(
+        "--max-doc-tokens",
+        default="0",
+        help="draw documents longer than this in pieces of at most this many tokens, so that "
+        "small targets can hold a share of long books (default 0: whole documents)",
+    )
     common(b)
     add_runner_arguments(b)
     b.set_defaults(func=_cmd_build)

@@ -60,8 +60,7 @@ def summarize(tokens_dir: str) -> dict[str, SourceSummary]:
             for key in ("dtype", "vocab_size", "tokenizer_sha256"):
                 if p[key] != first[key]:
                     raise DatasetError(
-                        f"{tokens_dir}/{p['prefix']}: {key} {p[key]!r} differs from "
-                        f"{first['prefix']} ({first[key]!r})"
+                        f"{tokens_dir}/{p['prefix']}: {key} {p[key]!r} differs from {first['prefix']} ({first[key]!r})"
                     )
         out[name] = SourceSummary(
             name=name,
@@ -71,9 +70,7 @@ def summarize(tokens_dir: str) -> dict[str, SourceSummary]:
             dtype=str(first["dtype"]),
             vocab_size=int(first["vocab_size"]),
             tokenizer_sha256=str(first["tokenizer_sha256"]),
-            parts=tuple(
-                {k: p[k] for k in ("prefix", "n_tokens", "n_docs", "bin_sha256", "idx_sha256")} for p in parts
-            ),
+            parts=tuple({k: p[k] for k in ("prefix", "n_tokens", "n_docs", "bin_sha256", "idx_sha256")} for p in parts),
         )
     ref = next(iter(out.values()))
     for s in out.values():
@@ -118,9 +115,12 @@ class SourceTokens:
             per_doc = -(-self.lengths.astype(np.int64) // max_doc_tokens)
             self.piece_doc = np.repeat(np.arange(self.lengths.size, dtype=np.int64), per_doc)
             first = np.concatenate([[0], np.cumsum(per_doc)[:-1]])
-            self.piece_offset = (np.arange(self.piece_doc.size, dtype=np.int64) - first[self.piece_doc]) * max_doc_tokens
-            self.lengths = np.minimum(self.lengths[self.piece_doc].astype(np.int64) - self.piece_offset,
-                                      max_doc_tokens).astype(self.lengths.dtype)
+            self.piece_offset = (
+                np.arange(self.piece_doc.size, dtype=np.int64) - first[self.piece_doc]
+            ) * max_doc_tokens
+            self.lengths = np.minimum(
+                self.lengths[self.piece_doc].astype(np.int64) - self.piece_offset, max_doc_tokens
+            ).astype(self.lengths.dtype)
         self.n_docs = int(self.lengths.size)
         self.n_tokens = int(self.lengths.sum(dtype=np.int64))
         self.dtype = self.datasets[0].dtype

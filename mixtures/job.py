@@ -3,7 +3,8 @@ manifest (DESIGN.md sections 2 and 6).
 
 Shards are independent, so the job is Create(runs of consecutive shard indices) -> Reshuffle ->
 ParDo(write each shard of the run in order): any Beam runner spreads the runs over workers, and within a
-run consecutive shards reuse the epoch orders a worker has built (mixtures/stream.py). The sources are memory-mapped, so workers need the tokens folder and
+run consecutive shards reuse the epoch orders a worker has built (mixtures/stream.py). The sources are
+memory-mapped, so workers need the tokens folder and
 the output folder on a POSIX path (local disk or a shared mount). The manifest is written last, from the
 shard sidecars, by the driver.
 """
@@ -157,9 +158,7 @@ def build_mixture(
     }
 
 
-def write_manifest(
-    config: MixtureConfig, plan: Plan, summaries: dict[str, Any], spec: BuildSpec
-) -> dict[str, Any]:
+def write_manifest(config: MixtureConfig, plan: Plan, summaries: dict[str, Any], spec: BuildSpec) -> dict[str, Any]:
     """manifest.json from the shard sidecars (reader.py documents the schema). No wall-clock values or
     absolute paths: the same inputs and seed give a byte-identical manifest."""
     shards: list[dict[str, Any]] = []

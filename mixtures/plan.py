@@ -178,11 +178,7 @@ def format_table(plan: Plan) -> str:
         ),
     ]
     for s in plan.sources:
-        note = (
-            "MISSING"
-            if s.missing
-            else (f"DATA-STARVED (> {plan.max_epochs:g} epochs)" if s.data_starved else "")
-        )
+        note = "MISSING" if s.missing else (f"DATA-STARVED (> {plan.max_epochs:g} epochs)" if s.data_starved else "")
         epochs = "-" if s.missing else f"{s.epochs:.2f}"
         paper = "" if s.paper_epochs_at_reference is None else f"{s.paper_epochs_at_reference:.2f}"
         lines.append(

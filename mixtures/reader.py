@@ -33,7 +33,9 @@ def load_manifest(mixture_dir: str) -> dict[str, Any]:
         with open(path, encoding="utf-8") as f:
             manifest = json.load(f)
     except FileNotFoundError:
-        raise DatasetError(f"{path}: no manifest (is {mixture_dir} a mixture built by `llama-data mixture build`?)") from None
+        raise DatasetError(
+            f"{path}: no manifest (is {mixture_dir} a mixture built by `llama-data mixture build`?)"
+        ) from None
     except json.JSONDecodeError as e:
         raise DatasetError(f"{path}: not valid JSON ({e})") from None
     if manifest.get("format") != FORMAT:
@@ -41,8 +43,9 @@ def load_manifest(mixture_dir: str) -> dict[str, Any]:
     return manifest
 
 
-def open_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, Any] | None = None
-               ) -> tuple[IndexedDataset, np.ndarray]:
+def open_shard(
+    mixture_dir: str, shard: dict[str, Any], manifest: dict[str, Any] | None = None
+) -> tuple[IndexedDataset, np.ndarray]:
     """The shard's token dataset and its per-document source codes, checked against each other and
     against the manifest's tokenizer and vocab."""
     prefix = os.path.join(mixture_dir, shard["name"])
@@ -57,6 +60,7 @@ def open_shard(mixture_dir: str, shard: dict[str, Any], manifest: dict[str, Any]
     if codes.size != len(ds):
         raise DatasetError(f"{src_path}: {codes.size} source codes for {len(ds)} documents")
     if len(ds) != shard["documents"] or ds.n_tokens != shard["tokens"]:
-        raise DatasetError(f"{prefix}: {len(ds)} docs / {ds.n_tokens} tokens, manifest says "
-                           f"{shard['documents']} / {shard['tokens']}")
+        raise DatasetError(
+            f"{prefix}: {len(ds)} docs / {ds.n_tokens} tokens, manifest says {shard['documents']} / {shard['tokens']}"
+        )
     return ds, codes

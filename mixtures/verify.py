@@ -54,9 +54,7 @@ def _check_shard(
         block = np.asarray(ds.tokens[i : i + _SCAN])
         lo, hi = int(block.min()), int(block.max())
         if lo < 0 or hi >= vocab:
-            errors.append(
-                f"{name}.bin: token ids in [{lo}, {hi}] outside the vocab of {vocab} (near token {i})"
-            )
+            errors.append(f"{name}.bin: token ids in [{lo}, {hi}] outside the vocab of {vocab} (near token {i})")
             break
     codes = np.fromfile(prefix + ".src", dtype=np.uint8)
     if codes.size != len(ds):
@@ -90,9 +88,7 @@ def verify_mixture(mixture_dir: str) -> tuple[list[str], dict[str, Any]]:
     errors: list[str] = []
     totals: dict[str, list[int]] = {}
     if len(manifest["shards"]) != manifest.get("num_shards", len(manifest["shards"])):
-        errors.append(
-            f"manifest lists {len(manifest['shards'])} shards, num_shards says {manifest['num_shards']}"
-        )
+        errors.append(f"manifest lists {len(manifest['shards'])} shards, num_shards says {manifest['num_shards']}")
     for shard in manifest["shards"]:
         errors += _check_shard(mixture_dir, shard, manifest, totals)
     for src, row in manifest["sources"].items():

@@ -65,8 +65,9 @@ class SignatureFn(beam.DoFn):
             yield doc.id, minhash.signature(sh, self._perms).tobytes()
 
 
-def _find_candidates(sigs: list[tuple[str, bytes]], threshold: float, num_perm: int,
-                     seed: int) -> Iterator[tuple[str, str]]:
+def _find_candidates(
+    sigs: list[tuple[str, bytes]], threshold: float, num_perm: int, seed: int
+) -> Iterator[tuple[str, str]]:
     items = ((i, np.frombuffer(s, dtype=np.uint32)) for i, s in sigs)
     yield from minhash.candidate_pairs(items, threshold, num_perm, seed)
 
@@ -126,8 +127,13 @@ class DropRemovedFn(beam.DoFn):
 class NearDedupBooks(beam.PTransform):
     """Remove books whose shingles are > `overlap` contained in a book kept before them (stable order)."""
 
-    def __init__(self, overlap: float = 0.9, lsh_threshold: float = 0.3, num_perm: int = minhash.NUM_PERM,
-                 seed: int = minhash.SEED) -> None:
+    def __init__(
+        self,
+        overlap: float = 0.9,
+        lsh_threshold: float = 0.3,
+        num_perm: int = minhash.NUM_PERM,
+        seed: int = minhash.SEED,
+    ) -> None:
         super().__init__()
         if not 0.0 < overlap < 1.0 or not 0.0 < lsh_threshold < 1.0:
             raise ValueError("overlap and lsh_threshold must be in (0, 1)")
@@ -164,6 +170,8 @@ class NearDedupBooks(beam.PTransform):
         # The filter must wait for the whole dedup, which itself reads `docs`: a Reshuffle puts it in a
         # stage of its own (without it the FnApiRunner fuses it with the docs' producer and leaves
         # "watermark-pending bundles"; a cluster runner materialises `docs` here anyway).
-        return (docs
-                | "WaitForDedup" >> beam.Reshuffle()
-                | "DropNearDuplicates" >> beam.ParDo(DropRemovedFn(), beam.pvalue.AsDict(removed)))
+        return (
+            docs
+            | "WaitForDedup" >> beam.Reshuffle()
+            | "DropNearDuplicates" >> beam.ParDo(DropRemovedFn(), beam.pvalue.AsDict(removed))
+        )

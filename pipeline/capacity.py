@@ -15,12 +15,33 @@ from typing import Any
 
 TB = 1e12
 # Table 1 disk sizes (LLaMA paper), bytes of cleaned text per source.
-DISK = {"common_crawl": 3.3 * TB, "c4": 783e9, "github": 328e9, "wikipedia": 83e9, "books": 85e9,
-        "arxiv": 92e9, "stackexchange": 78e9}
-PROPORTION = {"common_crawl": 0.67, "c4": 0.15, "github": 0.045, "wikipedia": 0.045, "books": 0.045,
-              "arxiv": 0.025, "stackexchange": 0.02}
-EPOCHS_14T = {"common_crawl": 1.10, "c4": 1.06, "github": 0.64, "wikipedia": 2.45, "books": 2.23,
-              "arxiv": 1.06, "stackexchange": 1.03}
+DISK = {
+    "common_crawl": 3.3 * TB,
+    "c4": 783e9,
+    "github": 328e9,
+    "wikipedia": 83e9,
+    "books": 85e9,
+    "arxiv": 92e9,
+    "stackexchange": 78e9,
+}
+PROPORTION = {
+    "common_crawl": 0.67,
+    "c4": 0.15,
+    "github": 0.045,
+    "wikipedia": 0.045,
+    "books": 0.045,
+    "arxiv": 0.025,
+    "stackexchange": 0.02,
+}
+EPOCHS_14T = {
+    "common_crawl": 1.10,
+    "c4": 1.06,
+    "github": 0.64,
+    "wikipedia": 2.45,
+    "books": 2.23,
+    "arxiv": 1.06,
+    "stackexchange": 1.03,
+}
 # Assumptions (stated in the output): raw input per source relative to its cleaned size.
 CC_DUMPS, CC_WET_TB_PER_DUMP = 5, 24.0  # LLaMA: five dumps; CCNet paper: ~24 TB of WET text per snapshot
 RAW_OVER_CLEAN = {"c4": 1.0, "github": 2.0, "wikipedia": 2.5, "books": 1.1, "arxiv": 1.5, "stackexchange": 1.3}
@@ -41,7 +62,9 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
     measured: list[str] = []
     cc = results.get("cc")
     if not cc:
-        raise FileNotFoundError("bench/results/cc.json missing: run `python bench/bench_cc.py --json bench/results/cc.json`")
+        raise FileNotFoundError(
+            "bench/results/cc.json missing: run `python bench/bench_cc.py --json bench/results/cc.json`"
+        )
     stage = {r["stage"]: r for r in cc["stages"]}
     measured.append(f"CommonCrawl stages on {cc['documents']} sample documents, machine {cc.get('machine')}")
     cc_in = CC_DUMPS * CC_WET_TB_PER_DUMP * TB
@@ -54,15 +77,28 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
 
     def add(source: str, name: str, volume: float, mb_s: float, note: str) -> None:
         hours = volume / 1e6 / mb_s / 3600
-        rows.append({"source": source, "stage": name, "input_tb": volume / TB, "mb_per_s_per_core": mb_s,
-                     "cpu_hours": hours, "note": note})
+        rows.append(
+            {
+                "source": source,
+                "stage": name,
+                "input_tb": volume / TB,
+                "mb_per_s_per_core": mb_s,
+                "cpu_hours": hours,
+                "note": note,
+            }
+        )
 
     add("common_crawl", "read WET", cc_in, results.get("readers", {}).get("wet_mb_per_s", 150.0), "fastwarc")
     add("common_crawl", "line dedup", cc_in, stage["dedup normalise+sha1"]["mb_per_s"], "measured")
     add("common_crawl", "language id", after_dedup, stage["language id (fastText)"]["mb_per_s"], "measured")
     add("common_crawl", "perplexity", after_dedup * en_share, stage["perplexity (SP + KenLM)"]["mb_per_s"], "measured")
-    add("common_crawl", "classifier", after_dedup * en_share * 0.6, stage["reference classifier"]["mb_per_s"],
-        "measured; head+middle = 60% of English")
+    add(
+        "common_crawl",
+        "classifier",
+        after_dedup * en_share * 0.6,
+        stage["reference classifier"]["mb_per_s"],
+        "measured; head+middle = 60% of English",
+    )
     src_bench = {**results.get("sources_a", {}), **results.get("sources_b", {})}
     for s in ("c4", "github", "wikipedia", "books", "arxiv", "stackexchange"):
         vol = DISK[s] * RAW_OVER_CLEAN[s]
@@ -82,19 +118,35 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
         measured.append("dedup shuffle bytes per input MB from bench/results/dedup_scaling.json")
     write_mb_s = results.get("mixture", {}).get("write_mb_per_s", 500.0)
     mix_bytes = target_tokens * 2
-    rows.append({"source": "all", "stage": "mixture write", "input_tb": mix_bytes / TB,
-                 "mb_per_s_per_core": write_mb_s, "cpu_hours": mix_bytes / 1e6 / write_mb_s / 3600,
-                 "note": "disk-bound"})
+    rows.append(
+        {
+            "source": "all",
+            "stage": "mixture write",
+            "input_tb": mix_bytes / TB,
+            "mb_per_s_per_core": write_mb_s,
+            "cpu_hours": mix_bytes / 1e6 / write_mb_s / 3600,
+            "note": "disk-bound",
+        }
+    )
     cpu_hours = sum(r["cpu_hours"] for r in rows)
     return {
-        "target_tokens": target_tokens, "workers": workers, "core_hour_price": price,
-        "stages": rows, "cpu_hours": cpu_hours, "wall_hours": cpu_hours / max(1, workers),
+        "target_tokens": target_tokens,
+        "workers": workers,
+        "core_hour_price": price,
+        "stages": rows,
+        "cpu_hours": cpu_hours,
+        "wall_hours": cpu_hours / max(1, workers),
         "cost": cpu_hours * price,
         "shuffle_tb": cc_in / 1e6 * shuffle_per_mb / TB,
-        "disk_tb": {"raw_input": (cc_in + sum(DISK[s] * RAW_OVER_CLEAN[s] for s in RAW_OVER_CLEAN)) / TB,
-                    "clean_parquet": text_total * PARQUET_RATIO / TB,
-                    "token_datasets": unique_tokens * 2 / TB, "mixture": mix_bytes / TB},
-        "unique_tokens": unique_tokens, "measured": measured, "assumptions": assumptions,
+        "disk_tb": {
+            "raw_input": (cc_in + sum(DISK[s] * RAW_OVER_CLEAN[s] for s in RAW_OVER_CLEAN)) / TB,
+            "clean_parquet": text_total * PARQUET_RATIO / TB,
+            "token_datasets": unique_tokens * 2 / TB,
+            "mixture": mix_bytes / TB,
+        },
+        "unique_tokens": unique_tokens,
+        "measured": measured,
+        "assumptions": assumptions,
         "ccnet_reference": "CCNet: ~9 h on 5,000 cores per 24 TB snapshot = ~45,000 core-hours per snapshot",
     }
 
@@ -112,19 +164,27 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(p, indent=2))
         return 0
-    print(f"capacity plan for {p['target_tokens'] / 1e12:.2f}T tokens on {args.workers} cores "
-          f"at ${args.core_hour_price}/core-hour\n")
+    print(
+        f"capacity plan for {p['target_tokens'] / 1e12:.2f}T tokens on {args.workers} cores "
+        f"at ${args.core_hour_price}/core-hour\n"
+    )
     print(f"{'source':14s} {'stage':16s} {'input TB':>9s} {'MB/s/core':>10s} {'CPU-hours':>11s}  note")
     for r in p["stages"]:
-        print(f"{r['source']:14s} {r['stage']:16s} {r['input_tb']:9.2f} {r['mb_per_s_per_core']:10.2f} "
-              f"{r['cpu_hours']:11,.0f}  {r['note']}")
-    print(f"\ntotal CPU-hours {p['cpu_hours']:,.0f}; wall time on {args.workers} cores {p['wall_hours']:,.1f} h; "
-          f"cost ${p['cost']:,.0f}")
+        print(
+            f"{r['source']:14s} {r['stage']:16s} {r['input_tb']:9.2f} {r['mb_per_s_per_core']:10.2f} "
+            f"{r['cpu_hours']:11,.0f}  {r['note']}"
+        )
+    print(
+        f"\ntotal CPU-hours {p['cpu_hours']:,.0f}; wall time on {args.workers} cores {p['wall_hours']:,.1f} h; "
+        f"cost ${p['cost']:,.0f}"
+    )
     print(f"line-dedup shuffle: {p['shuffle_tb']:.1f} TB")
     d = p["disk_tb"]
-    print(f"disk: raw input {d['raw_input']:.0f} TB, clean Parquet {d['clean_parquet']:.2f} TB, token datasets "
-          f"{d['token_datasets']:.2f} TB ({p['unique_tokens'] / 1e12:.2f}T unique tokens x 2 B), "
-          f"mixture {d['mixture']:.2f} TB")
+    print(
+        f"disk: raw input {d['raw_input']:.0f} TB, clean Parquet {d['clean_parquet']:.2f} TB, token datasets "
+        f"{d['token_datasets']:.2f} TB ({p['unique_tokens'] / 1e12:.2f}T unique tokens x 2 B), "
+        f"mixture {d['mixture']:.2f} TB"
+    )
     print(f"\n{p['ccnet_reference']}")
     print("measured: " + "; ".join(p["measured"]))
     print("assumed:\n  - " + "\n  - ".join(p["assumptions"]))
@@ -132,13 +192,19 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("capacity", help="CPU-hours, shuffle, disk, wall time and cost of a 1T / 1.4T run",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "capacity",
+        help="CPU-hours, shuffle, disk, wall time and cost of a 1T / 1.4T run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--target", default="1.4T", help="mixture size in tokens (1T, 1.4T, ...)")
     p.add_argument("--workers", type=int, default=1000, help="cores to spread the work over (default 1000)")
     p.add_argument("--core-hour-price", type=float, default=0.04, help="price of one core-hour (default 0.04)")
-    p.add_argument("--results", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                      "bench", "results"),
-                   help="folder of bench JSON results (default bench/results)")
+    p.add_argument(
+        "--results",
+        default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results"),
+        help="folder of bench JSON results (default bench/results)",
+    )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(func=_cmd)

@@ -32,7 +32,8 @@ The LLaMA-1 pre-training data pipeline, rebuilt: raw public sources -> cleaned d
 with CCNet dedup, fastText LID, KenLM perplexity and per-source rules) -> a SentencePiece BPE tokenizer
 -> token datasets -> the Table 1 mixture -> a minimal LLaMA trainer.
 
-Beam options go after `--`, e.g.  llama-data run common_crawl --input 'x/*.wet.gz' --output out -- --direct_num_workers=2
+Beam options go after `--`, e.g.
+  llama-data run common_crawl --input 'x/*.wet.gz' --output out -- --direct_num_workers=2
 """
 
 

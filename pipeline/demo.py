@@ -73,8 +73,16 @@ class Stages:
             json.dump({"key": key, "seconds": self.timings[name]}, f)
 
 
-def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int, workers: int,
-             force: bool = False, summary: Callable[..., None] | None = None) -> dict:
+def run_demo(
+    out: str,
+    samples: str | None,
+    target: str,
+    steps: int,
+    vocab: int,
+    workers: int,
+    force: bool = False,
+    summary: Callable[..., None] | None = None,
+) -> dict:
     from pipeline.samples import ensure_samples
 
     t0 = time.time()
@@ -93,41 +101,128 @@ def run_demo(out: str, samples: str | None, target: str, steps: int, vocab: int,
 
     for source in ORDER:
         ins = inputs(source)
-        st.run(f"run-{source}", ["run", source, "--input", *ins, "--output", f"{clean}/{source}", *runner],
-               ins, [f"{clean}/{source}/stats.json"])
+        st.run(
+            f"run-{source}",
+            ["run", source, "--input", *ins, "--output", f"{clean}/{source}", *runner],
+            ins,
+            [f"{clean}/{source}/stats.json"],
+        )
     cc_in = inputs("common_crawl")
     lm_dir = os.path.join(models, "lm")
     # a small SentencePiece vocabulary suits the sample's ~1 MB of English Wikipedia (CCNet: 65536)
-    st.run("lm-train", ["lm", "train", "--lang", "en", "--input", f"{clean}/wikipedia", "--output", lm_dir,
-                        "--vocab-size", "8000"],
-           [f"{clean}/wikipedia"], [f"{lm_dir}/en.arpa.bin"])
+    st.run(
+        "lm-train",
+        ["lm", "train", "--lang", "en", "--input", f"{clean}/wikipedia", "--output", lm_dir, "--vocab-size", "8000"],
+        [f"{clean}/wikipedia"],
+        [f"{lm_dir}/en.arpa.bin"],
+    )
     cutoffs = os.path.join(models, "cutoffs.json")
-    st.run("lm-cutoffs", ["lm", "cutoffs", "--lang", "en", "--lm-dir", lm_dir, "--raw-source", "common_crawl",
-                          "--input", *cc_in, "--output", cutoffs], [lm_dir, *cc_in], [cutoffs])
+    st.run(
+        "lm-cutoffs",
+        [
+            "lm",
+            "cutoffs",
+            "--lang",
+            "en",
+            "--lm-dir",
+            lm_dir,
+            "--raw-source",
+            "common_crawl",
+            "--input",
+            *cc_in,
+            "--output",
+            cutoffs,
+        ],
+        [lm_dir, *cc_in],
+        [cutoffs],
+    )
     quality = os.path.join(models, "quality.bin")
-    st.run("quality-train", ["quality", "train", "--cc", *cc_in, "--raw-source", "common_crawl",
-                             "--references", f"{clean}/wikipedia/external_links", "--wiki", f"{clean}/wikipedia",
-                             "--output", quality], [f"{clean}/wikipedia", *cc_in], [quality])
-    st.run("run-common_crawl", ["run", "common_crawl", "--input", *cc_in, "--output", f"{clean}/common_crawl",
-                                "--lm-dir", lm_dir, "--cutoffs", cutoffs, "--quality-model", quality, *runner],
-           [*cc_in, models], [f"{clean}/common_crawl/stats.json"])
+    st.run(
+        "quality-train",
+        [
+            "quality",
+            "train",
+            "--cc",
+            *cc_in,
+            "--raw-source",
+            "common_crawl",
+            "--references",
+            f"{clean}/wikipedia/external_links",
+            "--wiki",
+            f"{clean}/wikipedia",
+            "--output",
+            quality,
+        ],
+        [f"{clean}/wikipedia", *cc_in],
+        [quality],
+    )
+    st.run(
+        "run-common_crawl",
+        [
+            "run",
+            "common_crawl",
+            "--input",
+            *cc_in,
+            "--output",
+            f"{clean}/common_crawl",
+            "--lm-dir",
+            lm_dir,
+            "--cutoffs",
+            cutoffs,
+            "--quality-model",
+            quality,
+            *runner,
+        ],
+        [*cc_in, models],
+        [f"{clean}/common_crawl/stats.json"],
+    )
     tok = os.path.join(out, "tokenizer", "llama-sample")
-    st.run("tokenizer-train", ["tokenizer", "train", "--input", clean, "--output", tok,
-                               "--vocab-size", str(vocab)], [clean], [tok + ".model"])
+    st.run(
+        "tokenizer-train",
+        ["tokenizer", "train", "--input", clean, "--output", tok, "--vocab-size", str(vocab)],
+        [clean],
+        [tok + ".model"],
+    )
     tokens = os.path.join(out, "tokens")
-    st.run("tokenizer-encode", ["tokenizer", "encode", "--tokenizer", tok + ".model", "--input", clean,
-                                "--output", tokens, *runner], [clean, tok + ".model"], [tokens])
+    st.run(
+        "tokenizer-encode",
+        ["tokenizer", "encode", "--tokenizer", tok + ".model", "--input", clean, "--output", tokens, *runner],
+        [clean, tok + ".model"],
+        [tokens],
+    )
     mix = os.path.join(out, "mixtures", "sample")
     st.run("mixture-plan", ["mixture", "plan", "--available", tokens, "--target", target], [tokens], [])
     # the sample's books are ~100k tokens each, more than their share of a 2M mixture: draw in pieces
-    st.run("mixture-build", ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix,
-                             "--max-doc-tokens", "8K"],
-           [tokens], [os.path.join(mix, "manifest.json")])
+    st.run(
+        "mixture-build",
+        ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix, "--max-doc-tokens", "8K"],
+        [tokens],
+        [os.path.join(mix, "manifest.json")],
+    )
     st.run("mixture-verify", ["mixture", "verify", mix], [mix], [])
     train_out = os.path.join(out, "train")
-    st.run("train", ["train", "--mixture", mix, "--config", "tiny", "--steps", str(steps), "--batch-size", "8",
-                     # a stage reruns only when its inputs changed: then an old checkpoint is stale
-                     "--fresh", "--device", "cpu", "--out", train_out], [mix], [os.path.join(train_out, "summary.json")])
+    st.run(
+        "train",
+        [
+            "train",
+            "--mixture",
+            mix,
+            "--config",
+            "tiny",
+            "--steps",
+            str(steps),
+            "--batch-size",
+            "8",
+            # a stage reruns only when its inputs changed: then an old checkpoint is stale
+            "--fresh",
+            "--device",
+            "cpu",
+            "--out",
+            train_out,
+        ],
+        [mix],
+        [os.path.join(train_out, "summary.json")],
+    )
     from pipeline.report import collect, print_summary, write_html
 
     facts = collect(out, samples)
@@ -145,13 +240,18 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="the whole stack on the bundled sample corpus, with a summary and report.html",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "demo",
+        help="the whole stack on the bundled sample corpus, with a summary and report.html",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default="out/demo", help="where everything is written (default out/demo)")
     p.add_argument("--samples", help="sample corpus folder (default: build or reuse the cached one)")
     p.add_argument("--target", default="2M", help="mixture size in tokens (default 2M)")
-    p.add_argument("--steps", type=int, default=150,
-                   help="training steps of the tiny model, 2048 tokens each (default 150)")
+    p.add_argument(
+        "--steps", type=int, default=150, help="training steps of the tiny model, 2048 tokens each (default 150)"
+    )
     p.add_argument("--vocab-size", type=int, default=8000, help="tokenizer vocabulary for the samples (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="Beam worker processes per job (default 1: in-process)")
     p.add_argument("--force", action="store_true", help="rerun every stage even when up to date")

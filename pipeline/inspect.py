@@ -36,7 +36,9 @@ def inspect_documents(path: str, show: int, width: int) -> dict:
         chars += int(pc.sum(pc.utf8_length(t["text"])).as_py() or 0)
         for src, n in zip(*pc.value_counts(t["source"]).flatten()):
             sources[src.as_py()] = sources.get(src.as_py(), 0) + n.as_py()
-    print(f"{path}: {rows} documents in {len(shards)} shard(s), {_human(size)} on disk, {_human(chars)} of text (chars)")
+    print(
+        f"{path}: {rows} documents in {len(shards)} shard(s), {_human(size)} on disk, {_human(chars)} of text (chars)"
+    )
     print("sources: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     print("columns: " + ", ".join(f"{f.name}:{f.type}" for f in schema))
     for i, doc in enumerate(read_documents(path)):
@@ -81,9 +83,12 @@ def _cmd(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("inspect", help="counts, sizes, sample documents and stats of an output folder",
-                       description="Show what an output holds: a folder of Parquet shards (document count, sizes, "
-                                   "columns, a few documents, stats.json) or of token datasets (.bin/.idx).")
+    p = sub.add_parser(
+        "inspect",
+        help="counts, sizes, sample documents and stats of an output folder",
+        description="Show what an output holds: a folder of Parquet shards (document count, sizes, "
+        "columns, a few documents, stats.json) or of token datasets (.bin/.idx).",
+    )
     p.add_argument("path", help="an output folder, a Parquet file or a glob")
     p.add_argument("--show", type=int, default=3, help="documents to print (default 3)")
     p.add_argument("--width", type=int, default=240, help="characters of each document to print")

@@ -66,8 +66,15 @@ def clear_old_shards(output: str) -> None:
         os.remove(p)
 
 
-def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespace,
-            beam_args: list[str], num_shards: int = 0, dry_run: bool = False) -> dict[str, Any]:
+def run_job(
+    source: str,
+    inputs: list[str],
+    output: str,
+    args: argparse.Namespace,
+    beam_args: list[str],
+    num_shards: int = 0,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     import apache_beam as beam
 
     from pipeline.jobs import job_for
@@ -90,16 +97,23 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
         p
         | "ListFiles" >> beam.Create(list(enumerate(paths)))
         | "SpreadFiles" >> beam.Reshuffle()
-        | f"Read:{source}" >> beam.ParDo(
-            ReadFiles(read_as, spec.reader_options(args), tag_input_index=spec.tag_input_index,
-                      label_as=source if read_as != source else None))
+        | f"Read:{source}"
+        >> beam.ParDo(
+            ReadFiles(
+                read_as,
+                spec.reader_options(args),
+                tag_input_index=spec.tag_input_index,
+                label_as=source if read_as != source else None,
+            )
+        )
     )
     docs = spec.build(docs, args, output)
     _ = (
         docs
         | "CountKept" >> beam.ParDo(CountAs("kept"))
         | "ToRows" >> beam.Map(to_row, meta_keys)
-        | "WriteParquet" >> beam.io.WriteToParquet(
+        | "WriteParquet"
+        >> beam.io.WriteToParquet(
             os.path.join(output, "part"),
             schema,
             codec="zstd",
@@ -120,28 +134,57 @@ def run_job(source: str, inputs: list[str], output: str, args: argparse.Namespac
     stats = metrics_to_stats(result)
     if stats.get("dedup.chars_in"):
         stats["dedup.removed_char_share"] = round(stats.get("dedup.chars_removed", 0) / stats["dedup.chars_in"], 4)
-    stats.update(source=source, inputs=len(paths), input_bytes=total_bytes, output_shards=num_shards,
-                 wall_seconds=round(time.time() - t0, 2))
+    stats.update(
+        source=source,
+        inputs=len(paths),
+        input_bytes=total_bytes,
+        output_shards=num_shards,
+        wall_seconds=round(time.time() - t0, 2),
+    )
     if "://" not in output:
         write_stats(output, stats)
     return stats
 
 
 def print_stats(stats: dict[str, Any]) -> None:
-    print(f"{stats['source']}: read {stats.get('read', 0)} documents from {stats['inputs']} files, "
-          f"kept {stats.get('kept', 0)} in {stats['wall_seconds']} s")
+    print(
+        f"{stats['source']}: read {stats.get('read', 0)} documents from {stats['inputs']} files, "
+        f"kept {stats.get('kept', 0)} in {stats['wall_seconds']} s"
+    )
     for kind in ("skipped", "dropped"):
         for reason, n in sorted(stats.get(kind, {}).items()):
             print(f"  {kind:8s} {reason:32s} {n}")
-    extra = {k: v for k, v in stats.items() if k not in ("dropped", "skipped", "source", "inputs", "read", "kept",
-                                                            "wall_seconds", "input_bytes", "output_shards", "files")}
+    extra = {
+        k: v
+        for k, v in stats.items()
+        if k
+        not in (
+            "dropped",
+            "skipped",
+            "source",
+            "inputs",
+            "read",
+            "kept",
+            "wall_seconds",
+            "input_bytes",
+            "output_shards",
+            "files",
+        )
+    }
     for k, v in sorted(extra.items()):
         print(f"  {k:41s} {v}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    stats = run_job(args.source, args.input, args.output, args, beam_args_for(args, args.beam_args),
-                    num_shards=args.num_shards, dry_run=args.dry_run)
+    stats = run_job(
+        args.source,
+        args.input,
+        args.output,
+        args,
+        beam_args_for(args, args.beam_args),
+        num_shards=args.num_shards,
+        dry_run=args.dry_run,
+    )
     if stats:
         print_stats(stats)
         print(f"wrote {args.output}/part-*.parquet and {args.output}/stats.json")
@@ -161,8 +204,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     for source in SOURCES:
         spec = job_for(source)
         sp = srcs.add_parser(source, help=spec.help, description=spec.help)
-        sp.add_argument("--input", nargs="+", required=True, metavar="GLOB",
-                        help="input files (globs; local paths or any Beam filesystem, e.g. gs://)")
+        sp.add_argument(
+            "--input",
+            nargs="+",
+            required=True,
+            metavar="GLOB",
+            help="input files (globs; local paths or any Beam filesystem, e.g. gs://)",
+        )
         sp.add_argument("--output", required=True, help="output folder for part-*.parquet and stats.json")
         sp.add_argument("--num-shards", type=int, default=0, help="output shards (default: one per 256 MB of input)")
         spec.add_arguments(sp)

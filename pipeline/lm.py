@@ -53,8 +53,16 @@ def write_normalized_corpus(texts: Iterable[str], path: str, max_docs: int = 1_0
     return docs, lines
 
 
-def train_lm(texts: Iterable[str], lang: str, output: str, vocab_size: int = 65536, order: int = 5,
-             memory: str = "20%", max_docs: int = 1_000_000, seed: int = 0) -> dict:
+def train_lm(
+    texts: Iterable[str],
+    lang: str,
+    output: str,
+    vocab_size: int = 65536,
+    order: int = 5,
+    memory: str = "20%",
+    max_docs: int = 1_000_000,
+    seed: int = 0,
+) -> dict:
     """Writes {output}/{lang}.sp.model, {lang}.arpa.bin and {lang}.lm.json; returns the metadata."""
     import sentencepiece as spm
 
@@ -73,9 +81,16 @@ def train_lm(texts: Iterable[str], lang: str, output: str, vocab_size: int = 655
         # hard_vocab_limit=False lets a small corpus end with fewer pieces instead of failing
         # (cc_net retries with 40000; on the bundled samples far fewer pieces exist).
         spm.SentencePieceTrainer.train(
-            input=corpus, model_prefix=prefix, model_type="unigram", vocab_size=vocab_size,
-            hard_vocab_limit=False, character_coverage=0.9995, input_sentence_size=10_000_000,
-            shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000, num_threads=os.cpu_count() or 1,
+            input=corpus,
+            model_prefix=prefix,
+            model_type="unigram",
+            vocab_size=vocab_size,
+            hard_vocab_limit=False,
+            character_coverage=0.9995,
+            input_sentence_size=10_000_000,
+            shuffle_input_sentence=True,
+            seed_sentencepiece_size=1_000_000,
+            num_threads=os.cpu_count() or 1,
             minloglevel=2,
         )
         sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
@@ -92,8 +107,12 @@ def train_lm(texts: Iterable[str], lang: str, output: str, vocab_size: int = 655
         arpa = os.path.join(tmp, "lm.arpa")
         log.info("%s: lmplz -o %d -S %s", lang, order, memory)
         with open(pieces, "rb") as fin, open(arpa, "wb") as fout:
-            proc = subprocess.run([lmplz, "-o", str(order), "-S", memory, "-T", tmp, "--discount_fallback"],
-                                  stdin=fin, stdout=fout, stderr=subprocess.PIPE)
+            proc = subprocess.run(
+                [lmplz, "-o", str(order), "-S", memory, "-T", tmp, "--discount_fallback"],
+                stdin=fin,
+                stdout=fout,
+                stderr=subprocess.PIPE,
+            )
         if proc.returncode != 0:
             raise RuntimeError(f"lmplz failed: {proc.stderr.decode(errors='replace')[-2000:]}")
         binary = os.path.join(tmp, "lm.bin")
@@ -103,9 +122,16 @@ def train_lm(texts: Iterable[str], lang: str, output: str, vocab_size: int = 655
         shutil.move(prefix + ".model", sp_path)
         shutil.move(binary, lm_path)
         vocab = sp.get_piece_size()
-    meta = {"lang": lang, "documents": docs, "lines": lines, "sp_vocab_size": vocab, "order": order,
-            "sp_model": os.path.basename(sp_path), "kenlm_model": os.path.basename(lm_path),
-            "seconds": round(time.time() - t0, 1)}
+    meta = {
+        "lang": lang,
+        "documents": docs,
+        "lines": lines,
+        "sp_vocab_size": vocab,
+        "order": order,
+        "sp_model": os.path.basename(sp_path),
+        "kenlm_model": os.path.basename(lm_path),
+        "seconds": round(time.time() - t0, 1),
+    }
     with open(os.path.join(output, f"{lang}.lm.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2, sort_keys=True)
     return meta

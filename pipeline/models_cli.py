@@ -57,8 +57,15 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
     from pipeline.lm import train_lm
 
     texts = _lang_texts(iter_documents(args.input, args.raw_source), args.lang)
-    meta = train_lm(texts, args.lang, args.output, vocab_size=args.vocab_size, order=args.order,
-                    memory=args.memory, max_docs=args.max_docs)
+    meta = train_lm(
+        texts,
+        args.lang,
+        args.output,
+        vocab_size=args.vocab_size,
+        order=args.order,
+        memory=args.memory,
+        max_docs=args.max_docs,
+    )
     print(json.dumps(meta, indent=2))
     return 0
 
@@ -85,7 +92,11 @@ def read_reference_urls(paths: list[str]) -> set[str]:
     """External-link URLs exported by the Wikipedia job (one per line), normalised for matching."""
     urls: set[str] = set()
     for pattern in paths:
-        files = glob.glob(os.path.join(pattern, "**", "*"), recursive=True) if os.path.isdir(pattern) else glob.glob(pattern)
+        files = (
+            glob.glob(os.path.join(pattern, "**", "*"), recursive=True)
+            if os.path.isdir(pattern)
+            else glob.glob(pattern)
+        )
         for path in sorted(f for f in files if os.path.isfile(f)):
             with open(path, encoding="utf-8", errors="replace") as f:
                 urls.update(normalize_url(line) for line in f if line.strip())
@@ -96,7 +107,7 @@ def normalize_url(url: str) -> str:
     u = url.strip().split("#", 1)[0]
     for prefix in ("https://", "http://"):
         if u.startswith(prefix):
-            u = u[len(prefix):]
+            u = u[len(prefix) :]
     if u.startswith("www."):
         u = u[4:]
     return u.rstrip("/").lower()
@@ -108,7 +119,9 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
     choice = "explicit"
     if args.positives:
         positives = [d.text for d in iter_documents(args.positives)]
-        negatives = [d.text for d in iter_documents(args.negatives or args.cc, args.raw_source if not args.negatives else None)]
+        negatives = [
+            d.text for d in iter_documents(args.negatives or args.cc, args.raw_source if not args.negatives else None)
+        ]
     else:
         if not args.cc:
             raise ValueError("give --positives/--negatives, or --cc (CommonCrawl documents) with --references/--wiki")
@@ -125,16 +138,20 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
         choice = "wikipedia_references"
         if len(positives) < args.min_positives:
             if not args.wiki:
-                raise ValueError(f"only {len(positives)} CommonCrawl pages are Wikipedia references "
-                                 f"(< --min-positives {args.min_positives}); give --wiki to fall back to article text")
+                raise ValueError(
+                    f"only {len(positives)} CommonCrawl pages are Wikipedia references "
+                    f"(< --min-positives {args.min_positives}); give --wiki to fall back to article text"
+                )
             wiki = [d.text for d in iter_documents(args.wiki)]
             random.Random(args.seed).shuffle(wiki)
             choice = "wikipedia_articles_fallback"
-            log.warning("too few reference pages (%d < %d): positives are Wikipedia articles instead",
-                        len(positives), args.min_positives)
+            log.warning(
+                "too few reference pages (%d < %d): positives are Wikipedia articles instead",
+                len(positives),
+                args.min_positives,
+            )
             positives = positives + wiki[: max(args.min_positives, len(negatives))]
-    meta = train_classifier(positives, negatives, args.output, seed=args.seed,
-                            metadata={"positives_from": choice})
+    meta = train_classifier(positives, negatives, args.output, seed=args.seed, metadata={"positives_from": choice})
     print(json.dumps(meta, indent=2))
     return 0
 
@@ -142,14 +159,19 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     lm = sub.add_parser("lm", help="train CCNet perplexity models (SentencePiece + KenLM 5-gram) and bucket cutoffs")
     lms = lm.add_subparsers(dest="lm_command", metavar="ACTION", required=True)
-    t = lms.add_parser("train", help="SentencePiece unigram + KenLM 5-gram on cleaned Wikipedia of one language",
-                       description="Train {lang}.sp.model and {lang}.arpa.bin (CCNet names) from LM-normalised text "
-                                   "with the real lmplz/build_binary (built by `make setup`).")
+    t = lms.add_parser(
+        "train",
+        help="SentencePiece unigram + KenLM 5-gram on cleaned Wikipedia of one language",
+        description="Train {lang}.sp.model and {lang}.arpa.bin (CCNet names) from LM-normalised text "
+        "with the real lmplz/build_binary (built by `make setup`).",
+    )
     t.add_argument("--lang", required=True, help="language code, e.g. en")
     t.add_argument("--input", nargs="+", required=True, help="cleaned Wikipedia Parquet folder(s)")
     t.add_argument("--raw-source", help="read native files of this source instead of Parquet")
     t.add_argument("--output", required=True, help="model folder (the CommonCrawl job's --lm-dir)")
-    t.add_argument("--vocab-size", type=int, default=65536, help="SentencePiece pieces (CCNet: 65536; shrinks on small data)")
+    t.add_argument(
+        "--vocab-size", type=int, default=65536, help="SentencePiece pieces (CCNet: 65536; shrinks on small data)"
+    )
     t.add_argument("--order", type=int, default=5, help="n-gram order (CCNet: 5)")
     t.add_argument("--memory", default="20%", help="lmplz -S memory cap (without it lmplz takes 80%% of RAM)")
     t.add_argument("--max-docs", type=int, default=1_000_000, help="documents to train on (CCNet: 1M)")
@@ -157,18 +179,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = lms.add_parser("cutoffs", help="30th/60th percentile perplexities of a reference set -> cutoffs JSON")
     c.add_argument("--lang", required=True)
     c.add_argument("--lm-dir", required=True)
-    c.add_argument("--input", nargs="+", required=True, help="reference documents (Parquet, or native with --raw-source)")
+    c.add_argument(
+        "--input", nargs="+", required=True, help="reference documents (Parquet, or native with --raw-source)"
+    )
     c.add_argument("--raw-source", help="read native files of this source (then fastText LID selects --lang)")
     c.add_argument("--output", required=True, help="cutoffs JSON to create or update")
     c.set_defaults(func=_cmd_lm_cutoffs)
 
     q = sub.add_parser("quality", help="train the Wikipedia-reference classifier (fastText supervised)")
     qs = q.add_subparsers(dest="quality_command", metavar="ACTION", required=True)
-    qt = qs.add_parser("train", help="positives: CommonCrawl pages cited by Wikipedia; negatives: random pages",
-                       description="LLaMA section 2.1: a linear model of pages used as references in Wikipedia vs "
-                                   "random CommonCrawl pages. Positives are the CommonCrawl documents whose URL is an "
-                                   "external link of a Wikipedia article; when fewer than --min-positives match, "
-                                   "Wikipedia article text is used instead and the choice is recorded in FILE.json.")
+    qt = qs.add_parser(
+        "train",
+        help="positives: CommonCrawl pages cited by Wikipedia; negatives: random pages",
+        description="LLaMA section 2.1: a linear model of pages used as references in Wikipedia vs "
+        "random CommonCrawl pages. Positives are the CommonCrawl documents whose URL is an "
+        "external link of a Wikipedia article; when fewer than --min-positives match, "
+        "Wikipedia article text is used instead and the choice is recorded in FILE.json.",
+    )
     qt.add_argument("--positives", nargs="+", help="explicit positive documents (Parquet)")
     qt.add_argument("--negatives", nargs="+", help="explicit negative documents (Parquet)")
     qt.add_argument("--cc", nargs="+", help="CommonCrawl documents (Parquet, or native with --raw-source)")

@@ -42,9 +42,12 @@ def collect(out: str, samples: str) -> dict[str, Any]:
         tok = _load(os.path.join(out, "tokens", s, "summary.json")) or {}
         facts["sources"][s] = {
             "sample_documents": manifest.get("sources", {}).get(s, {}).get("documents"),
-            "read": stats.get("read"), "kept": stats.get("kept"),
-            "dropped": stats.get("dropped", {}), "skipped": stats.get("skipped", {}),
-            "token_documents": tok.get("documents"), "tokens": tok.get("tokens"),
+            "read": stats.get("read"),
+            "kept": stats.get("kept"),
+            "dropped": stats.get("dropped", {}),
+            "skipped": stats.get("skipped", {}),
+            "token_documents": tok.get("documents"),
+            "tokens": tok.get("tokens"),
             "bytes_per_token": tok.get("bytes_per_token"),
         }
         if s == "common_crawl":
@@ -102,12 +105,16 @@ def _shares(facts: dict) -> list[tuple[str, float, float]]:
 
 def print_summary(facts: dict) -> None:
     print("\n================ llama-data demo summary ================")
-    print(f"{'source':14s} {'sample docs':>11s} {'read':>6s} {'kept':>6s} {'tokens':>10s} {'B/token':>8s}  top drop reasons")
+    print(
+        f"{'source':14s} {'sample docs':>11s} {'read':>6s} {'kept':>6s} {'tokens':>10s} {'B/token':>8s}  "
+        "top drop reasons"
+    )
     for s, f in facts["sources"].items():
         reasons = sorted(f["dropped"].items(), key=lambda kv: -kv[1])[:3]
-        print(f"{s:14s} {f['sample_documents'] or 0:11d} {f['read'] or 0:6d} {f['kept'] or 0:6d} "
-              f"{f['tokens'] or 0:10d} {f['bytes_per_token'] or 0:8.2f}  "
-              + ", ".join(f"{r} {n}" for r, n in reasons))
+        print(
+            f"{s:14s} {f['sample_documents'] or 0:11d} {f['read'] or 0:6d} {f['kept'] or 0:6d} "
+            f"{f['tokens'] or 0:10d} {f['bytes_per_token'] or 0:8.2f}  " + ", ".join(f"{r} {n}" for r, n in reasons)
+        )
     if facts.get("dedup_removed_char_share") is not None:
         print(f"CommonCrawl line dedup removed {facts['dedup_removed_char_share'] * 100:.1f}% of characters")
     plan = facts.get("plan")
@@ -115,8 +122,10 @@ def print_summary(facts: dict) -> None:
         print(f"\nmixture plan at {plan['target_tokens']:,} tokens:")
         print(f"{'source':14s} {'proportion':>10s} {'available':>12s} {'budget':>12s} {'epochs':>7s}")
         for s, p in plan["sources"].items():
-            print(f"{s:14s} {p['proportion'] * 100:9.1f}% {p['available_tokens']:12,d} {p['budget_tokens']:12,d} "
-                  f"{p['epochs']:7.2f}")
+            print(
+                f"{s:14s} {p['proportion'] * 100:9.1f}% {p['available_tokens']:12,d} {p['budget_tokens']:12,d} "
+                f"{p['epochs']:7.2f}"
+            )
     shares = _shares(facts)
     if shares:
         print("\nmixture shares (built) against Table 1:")
@@ -127,9 +136,11 @@ def print_summary(facts: dict) -> None:
         print(f"  largest deviation: {worst:.2f} percentage points")
     t = facts.get("train")
     if t:
-        print(f"\ntraining: loss {t.get('first_loss', float('nan')):.3f} -> {t.get('last_loss', float('nan')):.3f}, "
-              f"validation {t.get('final_val_loss', float('nan')):.3f} vs unigram entropy "
-              f"{t.get('unigram_entropy_nats', float('nan')):.3f} nats; {t.get('tokens_per_s', 0):.0f} tokens/s")
+        print(
+            f"\ntraining: loss {t.get('first_loss', float('nan')):.3f} -> {t.get('last_loss', float('nan')):.3f}, "
+            f"validation {t.get('final_val_loss', float('nan')):.3f} vs unigram entropy "
+            f"{t.get('unigram_entropy_nats', float('nan')):.3f} nats; {t.get('tokens_per_s', 0):.0f} tokens/s"
+        )
     print(f"\neverything is under {facts['out']}  (clean/, models/, tokenizer/, tokens/, mixtures/, train/)")
     if "wall_seconds" in facts:
         print(f"demo wall time: {facts['wall_seconds']} s; stages: {facts.get('stage_seconds')}")
@@ -209,10 +220,12 @@ def write_html(facts: dict, path: str) -> str:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         print_summary(facts)
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>llama-data demo report</title>",
-             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}pre{background:#f4f4f4;"
-             "padding:1em;overflow-x:auto}</style></head><body><h1>llama-data demo report</h1>",
-             f"<pre>{html.escape(buf.getvalue())}</pre>"]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>llama-data demo report</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}pre{background:#f4f4f4;"
+        "padding:1em;overflow-x:auto}</style></head><body><h1>llama-data demo report</h1>",
+        f"<pre>{html.escape(buf.getvalue())}</pre>",
+    ]
     for title, png in figs:
         parts.append(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     parts.append("</body></html>")

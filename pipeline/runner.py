@@ -15,18 +15,28 @@ RUNNERS = ("direct", "portable", "dataflow", "spark", "flink")
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("runner (Beam; anything after `--` goes to Beam untouched)")
-    g.add_argument("--runner", choices=RUNNERS, default="direct",
-                   help="direct: in-process DirectRunner (default); portable: Beam's Job API with an embedded "
-                        "job server (the path Spark/Flink/Dataflow receive); dataflow/spark/flink: a cluster")
-    g.add_argument("--workers", type=int, default=0,
-                   help="direct: run with N worker processes (multi_processing mode); 0 = in-process")
+    g.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default="direct",
+        help="direct: in-process DirectRunner (default); portable: Beam's Job API with an embedded "
+        "job server (the path Spark/Flink/Dataflow receive); dataflow/spark/flink: a cluster",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="direct: run with N worker processes (multi_processing mode); 0 = in-process",
+    )
     g.add_argument("--project", help="dataflow: GCP project")
     g.add_argument("--region", help="dataflow: GCP region, e.g. us-central1")
     g.add_argument("--temp-location", help="dataflow: gs:// folder for temporary files")
     g.add_argument("--spark-master-url", help="spark: e.g. spark://host:7077")
     g.add_argument("--flink-master", help="flink: e.g. host:8081")
     g.add_argument("--job-server-jar", help="spark/flink: path to Beam's job-server jar (needs Java)")
-    g.add_argument("--dry-run", action="store_true", help="print the final Beam options and the job's stages, run nothing")
+    g.add_argument(
+        "--dry-run", action="store_true", help="print the final Beam options and the job's stages, run nothing"
+    )
 
 
 def beam_args_for(args: argparse.Namespace, extra: list[str]) -> list[str]:
@@ -43,8 +53,13 @@ def beam_args_for(args: argparse.Namespace, extra: list[str]) -> list[str]:
         missing = [n for n in ("project", "region", "temp_location") if not getattr(args, n)]
         if missing:
             raise SystemExit(f"--runner dataflow needs {', '.join('--' + m.replace('_', '-') for m in missing)}")
-        out += ["--runner=DataflowRunner", f"--project={args.project}", f"--region={args.region}",
-                f"--temp_location={args.temp_location}", f"--setup_file={_setup_file()}"]
+        out += [
+            "--runner=DataflowRunner",
+            f"--project={args.project}",
+            f"--region={args.region}",
+            f"--temp_location={args.temp_location}",
+            f"--setup_file={_setup_file()}",
+        ]
     elif r == "spark":
         out += ["--runner=SparkRunner"]
         if args.spark_master_url:

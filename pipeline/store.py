@@ -99,7 +99,11 @@ def read_documents(path: str, columns: Sequence[str] | None = None, batch_size: 
     """Stream documents from shards with bounded memory (one record batch at a time)."""
     for shard in shard_paths(path):
         pf = pq.ParquetFile(shard)
-        cols = None if columns is None else [c for c in pf.schema_arrow.names if c in set(columns) | {"id", "source", "text", EXTRA}]
+        cols = (
+            None
+            if columns is None
+            else [c for c in pf.schema_arrow.names if c in set(columns) | {"id", "source", "text", EXTRA}]
+        )
         for batch in pf.iter_batches(batch_size=batch_size, columns=cols):
             for row in batch.to_pylist():
                 yield from_row(row)

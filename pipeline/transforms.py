@@ -34,8 +34,13 @@ class _Counters:
 class ReadFiles(beam.DoFn):
     """path -> Documents, via the source's reader; skips counted as `skip.<reason>`."""
 
-    def __init__(self, source: str, reader_options: dict[str, Any] | None = None,
-                 tag_input_index: bool = False, label_as: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        reader_options: dict[str, Any] | None = None,
+        tag_input_index: bool = False,
+        label_as: str | None = None,
+    ) -> None:
         self.source = source
         self.reader_options = reader_options or {}
         # stages that group by input file (CCNet's dedup groups of N shards) need the file's index

@@ -52,8 +52,7 @@ def write_mixture(
     rng = np.random.default_rng(seed)
     span = (vocab - 3) // len(sources) if disjoint else vocab - 3
     chains = {
-        s: 3 + (k * span if disjoint else 0) + rng.integers(0, span, size=(vocab, 3))
-        for k, s in enumerate(sources)
+        s: 3 + (k * span if disjoint else 0) + rng.integers(0, span, size=(vocab, 3)) for k, s in enumerate(sources)
     }
     dtype = dtype_for_vocab(vocab)
     shards = []

@@ -27,8 +27,14 @@ def test_line_repeated_across_documents_is_removed_from_all() -> None:
         Document("b", "common_crawl", "menu | home\nBeta is the second letter.", {}),  # same after normalising
         Document("c", "common_crawl", "Gamma stays whole.\nDelta too.", {}),
     ]
-    _run(docs, expected=[("a", "Alpha is the first letter."), ("b", "Beta is the second letter."),
-                         ("c", "Gamma stays whole.\nDelta too.")])
+    _run(
+        docs,
+        expected=[
+            ("a", "Alpha is the first letter."),
+            ("b", "Beta is the second letter."),
+            ("c", "Gamma stays whole.\nDelta too."),
+        ],
+    )
 
 
 def test_line_repeated_within_one_document_is_removed_and_empty_docs_dropped() -> None:

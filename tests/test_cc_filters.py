@@ -23,6 +23,7 @@ def doc(text: str, **meta) -> Document:
 
 # --- normalisation (CCNet normalize_for_dedup / text_normalizer.normalize) -------------------------
 
+
 @pytest.mark.parametrize(
     "line, expected",
     [
@@ -105,6 +106,7 @@ def test_lid_step_keeps_english_and_drops_others(lid: LangIdStep) -> None:
 
 # --- perplexity --------------------------------------------------------------------------------------
 
+
 def test_perplexity_formula_by_hand() -> None:
     # two lines: log10 scores -4 and -6, 3 and 1 words: pp = 10 ** (10 / (4 + 2)) = 46.4158...
     assert perplexity_from_scores([-4.0, -6.0], [3, 1]) == pytest.approx(10 ** (10 / 6))
@@ -130,8 +132,14 @@ def test_doc_perplexity_against_hand_computation(tmp_path) -> None:
     corpus = tmp_path / "c.txt"
     words = ["river", "lake", "water", "report", "quality", "region", "north", "south", "clean", "survey"]
     corpus.write_text("\n".join(" ".join(words[(i * k) % 10] for k in range(1, 8)) for i in range(300)))
-    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(tmp_path / "sp"), vocab_size=40,
-                                   model_type="unigram", minloglevel=2, hard_vocab_limit=False)
+    spm.SentencePieceTrainer.train(
+        input=str(corpus),
+        model_prefix=str(tmp_path / "sp"),
+        vocab_size=40,
+        model_type="unigram",
+        minloglevel=2,
+        hard_vocab_limit=False,
+    )
     sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "sp.model"))
     pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
     m = _write_uniform_arpa(str(tmp_path / "lm.arpa"), pieces)
@@ -171,11 +179,17 @@ def test_cutoffs_file(tmp_path) -> None:
 
 # --- reference classifier ------------------------------------------------------------------------------
 
+
 def test_classifier_trains_and_filters(tmp_path) -> None:
-    wiki = [f"The river basin covers {w} square kilometres and its tributaries drain the northern plateau "
-            f"according to the geological survey of {w}." for w in ("many", "several", "vast", "wide", "large")] * 20
-    spam = [f"Buy cheap {w} now!!! best price click here free shipping casino bonus {w} deal" for w in
-            ("pills", "watches", "shoes", "bags", "phones")] * 20
+    wiki = [
+        f"The river basin covers {w} square kilometres and its tributaries drain the northern plateau "
+        f"according to the geological survey of {w}."
+        for w in ("many", "several", "vast", "wide", "large")
+    ] * 20
+    spam = [
+        f"Buy cheap {w} now!!! best price click here free shipping casino bonus {w} deal"
+        for w in ("pills", "watches", "shoes", "bags", "phones")
+    ] * 20
     out = str(tmp_path / "q.bin")
     meta = train_classifier(wiki, spam, out, seed=1, metadata={"positives_from": "test"})
     assert os.path.exists(out) and meta["positives"] == 100 and meta["positives_from"] == "test"

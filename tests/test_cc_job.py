@@ -25,16 +25,52 @@ def models(samples: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     root = tmp_path_factory.mktemp("cc-models")
     wiki = str(root / "wiki")
     cc = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc.wet.gz")))
-    assert main(["run", "wikipedia", "--input", os.path.join(samples, "wikipedia", "enwiki-*.xml.bz2"),
-                 "--output", wiki]) == 0
+    assert (
+        main(["run", "wikipedia", "--input", os.path.join(samples, "wikipedia", "enwiki-*.xml.bz2"), "--output", wiki])
+        == 0
+    )
     lm = str(root / "lm")
     assert main(["lm", "train", "--lang", "en", "--input", wiki, "--output", lm, "--vocab-size", "2000"]) == 0
     cut = str(root / "cutoffs.json")
-    assert main(["lm", "cutoffs", "--lang", "en", "--lm-dir", lm, "--raw-source", "common_crawl",
-                 "--input", *cc, "--output", cut]) == 0
+    assert (
+        main(
+            [
+                "lm",
+                "cutoffs",
+                "--lang",
+                "en",
+                "--lm-dir",
+                lm,
+                "--raw-source",
+                "common_crawl",
+                "--input",
+                *cc,
+                "--output",
+                cut,
+            ]
+        )
+        == 0
+    )
     q = str(root / "quality.bin")
-    assert main(["quality", "train", "--cc", *cc, "--raw-source", "common_crawl", "--references",
-                 os.path.join(wiki, "external_links"), "--wiki", wiki, "--output", q]) == 0
+    assert (
+        main(
+            [
+                "quality",
+                "train",
+                "--cc",
+                *cc,
+                "--raw-source",
+                "common_crawl",
+                "--references",
+                os.path.join(wiki, "external_links"),
+                "--wiki",
+                wiki,
+                "--output",
+                q,
+            ]
+        )
+        == 0
+    )
     return {"lm": lm, "cutoffs": cut, "quality": q, "wiki": wiki}
 
 
@@ -53,8 +89,23 @@ def test_models_are_built_with_the_real_tools(models: dict[str, str]) -> None:
 
 def _run(samples: str, models: dict[str, str], out: str, *extra: str) -> list[tuple]:
     cc = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc*.gz")))
-    rc = main(["run", "common_crawl", "--input", *cc, "--output", out, "--lm-dir", models["lm"],
-               "--cutoffs", models["cutoffs"], "--quality-model", models["quality"], *extra])
+    rc = main(
+        [
+            "run",
+            "common_crawl",
+            "--input",
+            *cc,
+            "--output",
+            out,
+            "--lm-dir",
+            models["lm"],
+            "--cutoffs",
+            models["cutoffs"],
+            "--quality-model",
+            models["quality"],
+            *extra,
+        ]
+    )
     assert rc == 0
     return sorted((d.id, d.text, tuple(sorted(d.meta.items()))) for d in read_documents(out))
 
@@ -83,8 +134,23 @@ def test_dedup_groups_keep_more_than_whole_run(samples: str, models: dict[str, s
     shares = []
     for group in ("0", "1"):
         out = str(tmp_path / f"g{group}")
-        assert main(["run", "common_crawl", "--input", *cc, "--output", out, "--stop-after", "dedup",
-                     "--dedup-group-files", group]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "common_crawl",
+                    "--input",
+                    *cc,
+                    "--output",
+                    out,
+                    "--stop-after",
+                    "dedup",
+                    "--dedup-group-files",
+                    group,
+                ]
+            )
+            == 0
+        )
         shares.append(json.load(open(os.path.join(out, "stats.json")))["dedup.removed_char_share"])
     # the same page sits in both WET files: deduping per file misses those cross-file copies
     assert shares[0] > shares[1] > 0
@@ -92,7 +158,11 @@ def test_dedup_groups_keep_more_than_whole_run(samples: str, models: dict[str, s
 
 def test_dry_run_prints_the_stages(samples: str, capsys) -> None:
     cc = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc.wet.gz")))
-    assert main(["run", "common_crawl", "--input", *cc, "--output", "/nonexistent/out", "--dry-run",
-                 "--runner", "portable"]) == 0
+    assert (
+        main(
+            ["run", "common_crawl", "--input", *cc, "--output", "/nonexistent/out", "--dry-run", "--runner", "portable"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "--runner=PortableRunner" in out and "DedupLines" in out and "Step:lid" in out

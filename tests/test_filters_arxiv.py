@@ -69,16 +69,20 @@ def test_comments_removed_but_escaped_percent_kept() -> None:
 
 
 def test_verbatim_percent_is_not_a_comment() -> None:
-    tex = "a % c\n\\begin{verbatim}\nprintf(\"%d\");\n\\end{verbatim}\n"
-    assert remove_comments(tex) == "a\n\\begin{verbatim}\nprintf(\"%d\");\n\\end{verbatim}\n"
+    tex = 'a % c\n\\begin{verbatim}\nprintf("%d");\n\\end{verbatim}\n'
+    assert remove_comments(tex) == 'a\n\\begin{verbatim}\nprintf("%d");\n\\end{verbatim}\n'
 
 
 def test_macros_with_arguments_defaults_and_nesting() -> None:
-    macros, rest = extract_macros(r"\newcommand{\pair}[2][0]{(#1,#2)}\newcommand\sq[1]{{#1}^2}"
-                                  r"\def\both#1#2{\pair[#1]{#2}+\sq{#2}} body")
+    macros, rest = extract_macros(
+        r"\newcommand{\pair}[2][0]{(#1,#2)}\newcommand\sq[1]{{#1}^2}"
+        r"\def\both#1#2{\pair[#1]{#2}+\sq{#2}} body"
+    )
     assert rest == " body"
-    assert expand_macros(r"$\pair{x}$ $\pair[y]{ {z} }$ $\both{a}{b}$ \pairs", macros) == \
-        r"$(0,x)$ $(y, {z} )$ $(a,b)+{b}^2$ \pairs"
+    assert (
+        expand_macros(r"$\pair{x}$ $\pair[y]{ {z} }$ $\both{a}{b}$ \pairs", macros)
+        == r"$(0,x)$ $(y, {z} )$ $(a,b)+{b}^2$ \pairs"
+    )
 
 
 def test_recursive_macro_stops_at_depth_cap() -> None:
@@ -111,10 +115,11 @@ def test_no_section_dropped() -> None:
 
 
 def test_user_sectioning_macros_count_as_sections() -> None:
-    tex = ("\\documentclass{jss}\n\\newcommand{\\mysection}[1]{\\subsubsection[#1]{\\textbf{#1}}}\n"
-           "\\let\\myother=\\subsection\n\\begin{document}\nFront matter.\n\\mysection{Read a series}\nText.\n"
-           "\\myother{Query}\nMore.\n\\end{document}\n")
+    tex = (
+        "\\documentclass{jss}\n\\newcommand{\\mysection}[1]{\\subsubsection[#1]{\\textbf{#1}}}\n"
+        "\\let\\myother=\\subsection\n\\begin{document}\nFront matter.\n\\mysection{Read a series}\nText.\n"
+        "\\myother{Query}\nMore.\n\\end{document}\n"
+    )
     out = _clean(tex)
     assert isinstance(out, Document)
-    assert out.text == ("\\subsubsection[Read a series]{\\textbf{Read a series}}\nText.\n\\subsection{Query}\n"
-                        "More.\n")
+    assert out.text == ("\\subsubsection[Read a series]{\\textbf{Read a series}}\nText.\n\\subsection{Query}\nMore.\n")

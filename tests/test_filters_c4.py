@@ -68,9 +68,7 @@ def test_javascript_and_policy_lines_removed() -> None:
     )
     out = C4BoilerplateLines()(doc(page))
     assert isinstance(out, Document) and out.text == PROSE
-    assert C4BoilerplateLines()(doc("You must enable Javascript to continue reading.")) == Drop(
-        "no_valid_lines"
-    )
+    assert C4BoilerplateLines()(doc("You must enable Javascript to continue reading.")) == Drop("no_valid_lines")
 
 
 def test_lorem_ipsum_page_dropped() -> None:

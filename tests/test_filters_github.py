@@ -60,9 +60,7 @@ int main(int argc, char **argv) {
 """
 
 
-def file(
-    text: str, path: str = "ring/ring.go", license: str | None = "mit", repo: str = "jane/ring"
-) -> Document:
+def file(text: str, path: str = "ring/ring.go", license: str | None = "mit", repo: str = "jane/ring") -> Document:
     meta = {"repo": repo, "path": path, "language": "Go"}
     if license is not None:
         meta["license"] = license
@@ -137,10 +135,7 @@ def test_max_line_length() -> None:
 
 
 def test_mean_line_length() -> None:
-    line = (
-        "x = compute(alpha, beta, gamma, delta, epsilon, zeta, eta, theta, iota, kappa, lambda_, mu, nu)  # "
-        * 2
-    )
+    line = "x = compute(alpha, beta, gamma, delta, epsilon, zeta, eta, theta, iota, kappa, lambda_, mu, nu)  # " * 2
     text = "\n".join([line[:180]] * 20)
     assert MaxLineLength()(file(text)) != Drop("max_line_length")
     assert MeanLineLength()(file(text)) == Drop("mean_line_length")
@@ -183,10 +178,7 @@ def test_strip_header_styles() -> None:
         "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# Copyright 2020 The Authors.\n"
         '# Licensed under the Apache License, Version 2.0\n\n"""Tool."""\nimport os\n'
     )
-    assert (
-        strip_license_header(py)
-        == '#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n"""Tool."""\nimport os\n'
-    )
+    assert strip_license_header(py) == '#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n"""Tool."""\nimport os\n'
     sql = "-- Copyright (c) 2001 Example Corp.\n-- Released under the BSD licence.\nSELECT 1;\n"
     assert strip_license_header(sql) == "SELECT 1;\n"
     # C: the licence block goes, #include stays; a plain doc comment is not a licence header

@@ -83,17 +83,11 @@ def test_html_code_blocks_kept_verbatim() -> None:
         "<p>Try this:</p>\n<pre><code>for f in *; do\n    echo &quot;$f&quot;\ndone\n</code></pre>\n"
         "<p>It prints <em>each</em> name &amp; stops.</p>"
     )
-    assert (
-        html_to_text(html)
-        == 'Try this:\n\nfor f in *; do\n    echo "$f"\ndone\n\nIt prints each name & stops.'
-    )
+    assert html_to_text(html) == 'Try this:\n\nfor f in *; do\n    echo "$f"\ndone\n\nIt prints each name & stops.'
 
 
 def test_html_lists_readable() -> None:
-    html = (
-        "<p>Steps:</p><ol><li>Install</li><li><p>Run</p><ul><li>fast</li><li>slow</li></ul></li></ol>"
-        "<p>Done.</p>"
-    )
+    html = "<p>Steps:</p><ol><li>Install</li><li><p>Run</p><ul><li>fast</li><li>slow</li></ul></li></ol><p>Done.</p>"
     assert html_to_text(html) == "Steps:\n\n1. Install\n2. Run\n  - fast\n  - slow\n\nDone."
 
 

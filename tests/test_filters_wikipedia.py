@@ -66,19 +66,27 @@ def test_article_with_links_templates_refs_and_table_becomes_clean_text() -> Non
     assert isinstance(out, Document)
     assert out.text == EXPECTED
     assert out.meta[Meta.TITLE] == "Paris" and out.meta[Meta.LANG] == "en"
-    assert links == ["https://www.insee.fr/fr/statistiques/1405599", "http://www.paris.culture.fr",
-                     "https://www.paris.fr", "http://www.parisinfo.com"]
+    assert links == [
+        "https://www.insee.fr/fr/statistiques/1405599",
+        "http://www.paris.culture.fr",
+        "https://www.paris.fr",
+        "http://www.parisinfo.com",
+    ]
 
 
 def test_formatting_tags_keep_text_and_math_gallery_are_dropped() -> None:
-    text = to_text("Water is <b>wet</b> and <span style='x'>cold</span>.<br/>Formula <math>E=mc^2</math> here."
-                   "\n<gallery>\nA.jpg|one\n</gallery>\n; Term : definition\n# first\n# second")
+    text = to_text(
+        "Water is <b>wet</b> and <span style='x'>cold</span>.<br/>Formula <math>E=mc^2</math> here."
+        "\n<gallery>\nA.jpg|one\n</gallery>\n; Term : definition\n# first\n# second"
+    )
     assert text == "Water is wet and cold.\nFormula here.\n\nTerm definition\nfirst\nsecond"
 
 
 def test_visible_category_link_and_piped_section_link() -> None:
-    assert to_text("See [[:Category:Rivers]] and [[Seine#Course|its course]] or [[#History]].") == \
-        "See Rivers and its course or History."
+    assert (
+        to_text("See [[:Category:Rivers]] and [[Seine#Course|its course]] or [[#History]].")
+        == "See Rivers and its course or History."
+    )
 
 
 def test_disambiguation_pages_are_dropped_in_several_languages() -> None:
@@ -103,7 +111,9 @@ def test_language_not_selected() -> None:
 
 
 def test_external_links_http_only_and_deduplicated() -> None:
-    wikitext = ("A [ftp://files.example.org x] and [https://a.org/1 one] and https://a.org/1 again."
-                "<ref>{{Cite news |url= http://news.example.com/story |title=S}}</ref> "
-                "{{cite web|url=mailto:x@y.z}} [//proto-relative.org rel]")
+    wikitext = (
+        "A [ftp://files.example.org x] and [https://a.org/1 one] and https://a.org/1 again."
+        "<ref>{{Cite news |url= http://news.example.com/story |title=S}}</ref> "
+        "{{cite web|url=mailto:x@y.z}} [//proto-relative.org rel]"
+    )
     assert external_links(wikitext) == ["https://a.org/1", "http://news.example.com/story"]

@@ -111,9 +111,7 @@ def test_stackexchange_grouping_with_computed_top_sites() -> None:
     args = argparse.Namespace(sites=None, top_sites=2)
     with TestPipeline() as p:
         out = se_job.build(p | beam.Create(posts), args, "") | beam.Map(_id_text)
-        assert_that(
-            out, equal_to([("big.se/1", "Q one\n\nWhy?\n\nten\n\nnine"), ("mid.se/1", "Q two\n\nHow?\n\nso")])
-        )
+        assert_that(out, equal_to([("big.se/1", "Q one\n\nWhy?\n\nten\n\nnine"), ("mid.se/1", "Q two\n\nHow?\n\nso")]))
 
 
 # -- jobs end to end ------------------------------------------------------------------------------
@@ -187,8 +185,7 @@ def test_github_job_end_to_end(tmp_path) -> None:
     inputs = [src, str(tmp_path / "trees" / "*")]
     a = _run("github", inputs, str(tmp_path / "a"), [], INPROC)
     assert [
-        (d.meta["repo"], d.meta["path"], d.meta["license"])
-        for d in sorted(a[0], key=lambda d: d.meta["repo"])
+        (d.meta["repo"], d.meta["path"], d.meta["license"]) for d in sorted(a[0], key=lambda d: d.meta["repo"])
     ] == [
         ("acme-lib", "acme/clock.py", "MIT"),
         ("jane/ring", "ring.go", "MIT"),
@@ -212,9 +209,7 @@ def _write_posts(folder: str, site: str, rows: list[dict]) -> str:
     path = os.path.join(folder, site, "Posts.xml")
     with open(path, "w", encoding="utf-8") as f:
         f.write('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n')
-        f.writelines(
-            "  <row " + " ".join(f"{k}={quoteattr(str(v))}" for k, v in r.items()) + " />\n" for r in rows
-        )
+        f.writelines("  <row " + " ".join(f"{k}={quoteattr(str(v))}" for k, v in r.items()) + " />\n" for r in rows)
         f.write("</posts>\n")
     return path
 
@@ -252,9 +247,7 @@ def test_stackexchange_job_end_to_end(tmp_path) -> None:
     inputs = [os.path.join(d, "*", "Posts.xml")]
     a = _run("stackexchange", inputs, str(tmp_path / "a"), ["--top-sites", "2"], INPROC)
     assert [d.id for d in a[0]] == ["cooking.stackexchange.com/10", "unix.stackexchange.com/1"]
-    assert (
-        a[0][1].text == "Sort files by size\n\nHow do I list files by size?\n\nls -lS\n\nUse du -a | sort -n."
-    )
+    assert a[0][1].text == "Sort files by size\n\nHow do I list files by size?\n\nls -lS\n\nUse du -a | sort -n."
     assert a[0][0].text == "Salt pasta water?\n\nShould I?\n\n- yes\n- no\n\nYes, generously."
     assert a[0][1].meta["score"] == 7 and a[0][1].meta["question_id"] == 1
     assert a[1]["dropped"] == {"site_not_kept": 1, "empty": 1, "orphan_answer": 1}

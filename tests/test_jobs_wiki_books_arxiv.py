@@ -40,26 +40,34 @@ def _same(a, b) -> None:
 
 def _page(pid: int, title: str, text: str, ns: int = 0, redirect: str | None = None) -> str:
     red = f'<redirect title="{escape(redirect)}" />' if redirect else ""
-    return (f"<page><title>{escape(title)}</title><ns>{ns}</ns><id>{pid}</id>{red}<revision><id>{pid}00</id>"
-            f'<text xml:space="preserve">{escape(text)}</text></revision></page>\n')
+    return (
+        f"<page><title>{escape(title)}</title><ns>{ns}</ns><id>{pid}</id>{red}<revision><id>{pid}00</id>"
+        f'<text xml:space="preserve">{escape(text)}</text></revision></page>\n'
+    )
 
 
 def _dump(path: str, dbname: str, pages: list[str]) -> None:
     with open(path, "w", encoding="utf-8") as f:
-        f.write('<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">\n'
-                f"<siteinfo><sitename>Wikipedia</sitename><dbname>{dbname}</dbname></siteinfo>\n")
+        f.write(
+            '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">\n'
+            f"<siteinfo><sitename>Wikipedia</sitename><dbname>{dbname}</dbname></siteinfo>\n"
+        )
         f.write("".join(pages) + "</mediawiki>\n")
 
 
 def test_wikipedia_job_end_to_end(tmp_path) -> None:
     en, ja = str(tmp_path / "enwiki-20220701-pages-articles.xml"), str(tmp_path / "jawiki-20220701-pages.xml")
-    _dump(en, "enwiki", [
-        _page(1, "Paris", ARTICLE),
-        _page(2, "Mercury", "'''Mercury''' may refer to:\n* [[Mercury (planet)]]\n{{disambiguation}}"),
-        _page(3, "Lutetia", "", redirect="Paris"),
-        _page(4, "Talk:Paris", "Is the population right? [http://talk.example.org x]", ns=1),
-        _page(5, "Stub", "{{Infobox person|name=X}}\n[[Category:People]]"),
-    ])
+    _dump(
+        en,
+        "enwiki",
+        [
+            _page(1, "Paris", ARTICLE),
+            _page(2, "Mercury", "'''Mercury''' may refer to:\n* [[Mercury (planet)]]\n{{disambiguation}}"),
+            _page(3, "Lutetia", "", redirect="Paris"),
+            _page(4, "Talk:Paris", "Is the population right? [http://talk.example.org x]", ns=1),
+            _page(5, "Stub", "{{Infobox person|name=X}}\n[[Category:People]]"),
+        ],
+    )
     _dump(ja, "jawiki", [_page(7, "パリ", "'''パリ'''はフランスの首都。<ref>[https://ja.example.jp 出典]</ref>")])
     a = _run("wikipedia", [str(tmp_path / "*.xml")], str(tmp_path / "a"), [], INPROC)
     docs, stats = a
@@ -67,8 +75,14 @@ def test_wikipedia_job_end_to_end(tmp_path) -> None:
     assert stats["dropped"] == {"disambiguation": 1, "empty": 1, "language_not_selected": 1}
     shards = glob.glob(str(tmp_path / "a/external_links/links-*-of-*.txt"))
     links = sorted(line for p in shards for line in Path(p).read_text(encoding="utf-8").split())
-    assert links == sorted(["https://www.insee.fr/fr/statistiques/1405599", "http://www.paris.culture.fr",
-                            "https://www.paris.fr", "http://www.parisinfo.com"])
+    assert links == sorted(
+        [
+            "https://www.insee.fr/fr/statistiques/1405599",
+            "http://www.paris.culture.fr",
+            "https://www.paris.fr",
+            "http://www.parisinfo.com",
+        ]
+    )
     _same(a, _run("wikipedia", [str(tmp_path / "*.xml")], str(tmp_path / "b"), [], MULTI))
     ja_too = _run("wikipedia", [str(tmp_path / "*.xml")], str(tmp_path / "c"), ["--langs", "en,ja"], INPROC)
     assert [d.id for d in ja_too[0]] == ["en:1", "ja:7"]
@@ -83,7 +97,10 @@ def test_books_job_end_to_end(tmp_path) -> None:
     (tmp_path / "pg10.txt").write_text(_gutenberg(10, book(NEAR_COPY)), encoding="utf-8")  # 95%: removed
     (tmp_path / "pg12.txt").write_text("A plain text with no Gutenberg markers at all.\n", encoding="utf-8")
     with open(tmp_path / "books3-part.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(json.dumps({"text": text, "meta": {"title": title}}) + "\n" for text, title in [(book(ORIGINAL), "Same Book"), (book(HALF_COPY), "Half Book")])
+        f.writelines(
+            json.dumps({"text": text, "meta": {"title": title}}) + "\n"
+            for text, title in [(book(ORIGINAL), "Same Book"), (book(HALF_COPY), "Half Book")]
+        )
     inputs = [str(tmp_path / "*.txt"), str(tmp_path / "*.jsonl")]
     a = _run("books", inputs, str(tmp_path / "a"), [], INPROC)
     docs, stats = a
@@ -99,8 +116,9 @@ def test_books_job_end_to_end(tmp_path) -> None:
 
 def test_arxiv_job_end_to_end(tmp_path) -> None:
     (tmp_path / "2101.00001.tex").write_text(PAPER, encoding="utf-8")
-    (tmp_path / "2101.00002.tex").write_text("\\documentclass{article}\n\\begin{document}\nNo sections.\n"
-                                             "\\end{document}\n", encoding="utf-8")
+    (tmp_path / "2101.00002.tex").write_text(
+        "\\documentclass{article}\n\\begin{document}\nNo sections.\n\\end{document}\n", encoding="utf-8"
+    )
     a = _run("arxiv", [str(tmp_path / "*.tex")], str(tmp_path / "a"), [], INPROC)
     docs, stats = a
     assert len(docs) == 1 and docs[0].text.startswith("\\section{Introduction}")

@@ -136,10 +136,7 @@ def test_stream_is_computed_per_slice(tmp_path):
     lengths = np.random.default_rng(1).integers(1, 50, size=300).astype(np.int32)
     budget = int(lengths.sum() * 2.45)
     whole = SourceStream("wikipedia", lengths, seed=5).take(0, budget)
-    parts = [
-        SourceStream("wikipedia", lengths, seed=5).take(budget * k // 7, budget * (k + 1) // 7)
-        for k in range(7)
-    ]
+    parts = [SourceStream("wikipedia", lengths, seed=5).take(budget * k // 7, budget * (k + 1) // 7) for k in range(7)]
     assert np.array_equal(np.concatenate(parts), whole)
     first, second = whole[:300], whole[300:600]
     assert sorted(first) == list(range(300)) and sorted(second) == list(range(300))
@@ -196,9 +193,7 @@ def test_resume_after_kill_matches_unbroken_build(built, tokens, tmp_path):
     assert "manifest.json" not in left and any(".tmp" in n for n in left)
     done = [n for n in left if n.endswith(".json")]
     assert 1 <= len(done) < 4
-    res = build_mixture(
-        load_config(), tokens[0], out, TARGET, seed=3, shard_tokens=SHARD, chunk_tokens=20_000
-    )
+    res = build_mixture(load_config(), tokens[0], out, TARGET, seed=3, shard_tokens=SHARD, chunk_tokens=20_000)
     assert res["kept"] == len(done) and res["built"] == 4 - len(done)
     assert files_of(out) == files_of(built)  # chunk size does not change the bytes either
 
@@ -349,12 +344,21 @@ def test_long_documents_drawn_in_pieces_keep_small_budgets(tmp_path):
     rng = np.random.default_rng(1)
     for _ in range(3):  # three 5,000-token "books"; the books budget is 4.5% of 40k = 1,800 tokens
         w.add(np.concatenate([[1], rng.integers(3, VOCAB, 4998), [2]]))
-    w.finalize({"format": FORMAT, "source": "books", "vocab_size": VOCAB, "tokenizer_sha256": "ab" * 32,
-                "bos_id": 1, "eos_id": 2})
+    w.finalize(
+        {
+            "format": FORMAT,
+            "source": "books",
+            "vocab_size": VOCAB,
+            "tokenizer_sha256": "ab" * 32,
+            "bos_id": 1,
+            "eos_id": 2,
+        }
+    )
     whole = build_mixture(load_config(), tokens, str(tmp_path / "whole"), 40_000, beam_args=["--runner=DirectRunner"])
     assert whole["manifest"]["sources"]["books"]["tokens_taken"] == 0
-    pieces = build_mixture(load_config(), tokens, str(tmp_path / "pieces"), 40_000,
-                           beam_args=["--runner=DirectRunner"], max_doc_tokens=256)
+    pieces = build_mixture(
+        load_config(), tokens, str(tmp_path / "pieces"), 40_000, beam_args=["--runner=DirectRunner"], max_doc_tokens=256
+    )
     books = pieces["manifest"]["sources"]["books"]
     assert abs(books["tokens_taken"] - books["budget_tokens"]) <= 256
     for name, row in pieces["manifest"]["sources"].items():

@@ -54,9 +54,7 @@ def test_config_holds_table1_with_provenance():
     ],
 )
 def test_config_validation(change, message):
-    raw = {
-        "sources": {n: {"proportion_percent": p, "epochs_at_reference": e} for n, (p, e, _) in TABLE1.items()}
-    }
+    raw = {"sources": {n: {"proportion_percent": p, "epochs_at_reference": e} for n, (p, e, _) in TABLE1.items()}}
     raw["sources"].update(change)
     with pytest.raises(ConfigError, match=message):
         config_from_dict(raw)

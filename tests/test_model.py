@@ -75,9 +75,7 @@ def test_rope_matches_complex_rotation() -> None:
     B, T, H, K = 2, 11, 3, 16
     x = torch.randn(B, T, H, K)
     theta = 10000.0 ** (-torch.arange(0, K, 2, dtype=torch.float64) / K)
-    rot = torch.polar(
-        torch.ones(T, K // 2, dtype=torch.float64), torch.outer(torch.arange(T).double(), theta)
-    )
+    rot = torch.polar(torch.ones(T, K // 2, dtype=torch.float64), torch.outer(torch.arange(T).double(), theta))
     ref = torch.view_as_real(torch.view_as_complex(x.double().reshape(B, T, H, K // 2, 2)) * rot[:, None, :])
     cos, sin = rope_tables(K, 64)
     got = apply_rope(x, cos, sin)
@@ -86,9 +84,7 @@ def test_rope_matches_complex_rotation() -> None:
     q, k = torch.randn(K), torch.randn(K)
     qs, ks = q.expand(1, T, 1, K), k.expand(1, T, 1, K)
     dots = apply_rope(qs, cos, sin)[0, :, 0] @ apply_rope(ks, cos, sin)[0, :, 0].T  # (T, T)
-    assert torch.allclose(dots[5, 2], dots[8, 5], atol=1e-4) and torch.allclose(
-        dots[3, 3], dots[9, 9], atol=1e-4
-    )
+    assert torch.allclose(dots[5, 2], dots[8, 5], atol=1e-4) and torch.allclose(dots[3, 3], dots[9, 9], atol=1e-4)
     assert not torch.allclose(dots[5, 2], dots[5, 3], atol=1e-3)
 
 

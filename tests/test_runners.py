@@ -39,8 +39,21 @@ def clean(samples: str, tmp_path_factory: pytest.TempPathFactory) -> str:
         assert main(["run", source, "--input", *inputs, "--output", os.path.join(root, source)]) == 0
     # the mixture needs every source; CommonCrawl up to LID (its full job is tested in test_cc_job.py)
     wet = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc.wet.gz")))
-    assert main(["run", "common_crawl", "--input", *wet, "--output", os.path.join(root, "common_crawl"),
-                 "--stop-after", "lid"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "common_crawl",
+                "--input",
+                *wet,
+                "--output",
+                os.path.join(root, "common_crawl"),
+                "--stop-after",
+                "lid",
+            ]
+        )
+        == 0
+    )
     return root
 
 
@@ -72,28 +85,82 @@ def test_encode_and_mixture_portable_equal_direct(clean: str, tmp_path) -> None:
     outs = {}
     for mode in ("direct", "portable"):
         tokens = str(tmp_path / f"tokens-{mode}")
-        assert main(["tokenizer", "encode", "--tokenizer", tok + ".model", "--input", clean, "--output", tokens,
-                     "--runner", mode]) == 0
+        assert (
+            main(
+                [
+                    "tokenizer",
+                    "encode",
+                    "--tokenizer",
+                    tok + ".model",
+                    "--input",
+                    clean,
+                    "--output",
+                    tokens,
+                    "--runner",
+                    mode,
+                ]
+            )
+            == 0
+        )
         mix = str(tmp_path / f"mix-{mode}")
-        assert main(["mixture", "build", "--tokens", tokens, "--target", "200K", "--output", mix,
-                     "--shard-tokens", "100K", "--runner", mode]) == 0
+        assert (
+            main(
+                [
+                    "mixture",
+                    "build",
+                    "--tokens",
+                    tokens,
+                    "--target",
+                    "200K",
+                    "--output",
+                    mix,
+                    "--shard-tokens",
+                    "100K",
+                    "--runner",
+                    mode,
+                ]
+            )
+            == 0
+        )
         outs[mode] = (_files(tokens), _files(mix))
     assert outs["direct"][0] and len(outs["direct"][1]) >= 6  # at least two shards of .bin/.idx/.src
     assert outs["portable"] == outs["direct"]
 
 
-@pytest.mark.parametrize("preset, expect", [
-    (["--runner", "dataflow", "--project", "p", "--region", "r", "--temp-location", "gs://b/tmp"],
-     ["--runner=DataflowRunner", "--project=p", "--setup_file="]),
-    (["--runner", "spark", "--spark-master-url", "spark://h:7077", "--job-server-jar", "/j.jar"],
-     ["--runner=SparkRunner", "--spark_master_url=spark://h:7077", "--spark_job_server_jar=/j.jar"]),
-    (["--runner", "flink", "--flink-master", "h:8081"], ["--runner=FlinkRunner", "--flink_master=h:8081"]),
-    (["--workers", "2"], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]),
-])
+@pytest.mark.parametrize(
+    "preset, expect",
+    [
+        (
+            ["--runner", "dataflow", "--project", "p", "--region", "r", "--temp-location", "gs://b/tmp"],
+            ["--runner=DataflowRunner", "--project=p", "--setup_file="],
+        ),
+        (
+            ["--runner", "spark", "--spark-master-url", "spark://h:7077", "--job-server-jar", "/j.jar"],
+            ["--runner=SparkRunner", "--spark_master_url=spark://h:7077", "--spark_job_server_jar=/j.jar"],
+        ),
+        (["--runner", "flink", "--flink-master", "h:8081"], ["--runner=FlinkRunner", "--flink_master=h:8081"]),
+        (["--workers", "2"], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]),
+    ],
+)
 def test_dry_run_shows_options_for_each_preset(preset, expect, samples: str, capsys) -> None:
     inputs = glob.glob(os.path.join(samples, "arxiv", "*"))
-    assert main(["run", "arxiv", "--input", *inputs, "--output", "gs://b/out", *preset, "--dry-run",
-                 "--", "--max_num_workers=7"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "arxiv",
+                "--input",
+                *inputs,
+                "--output",
+                "gs://b/out",
+                *preset,
+                "--dry-run",
+                "--",
+                "--max_num_workers=7",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     for e in expect + ["--max_num_workers=7", "Read:arxiv", "WriteParquet"]:
         assert e in out, e
@@ -101,5 +168,16 @@ def test_dry_run_shows_options_for_each_preset(preset, expect, samples: str, cap
 
 def test_dataflow_preset_requires_its_options(samples: str) -> None:
     with pytest.raises(SystemExit, match="--project"):
-        main(["run", "arxiv", "--input", *glob.glob(os.path.join(samples, "arxiv", "*")), "--output", "x",
-              "--runner", "dataflow", "--dry-run"])
+        main(
+            [
+                "run",
+                "arxiv",
+                "--input",
+                *glob.glob(os.path.join(samples, "arxiv", "*")),
+                "--output",
+                "x",
+                "--runner",
+                "dataflow",
+                "--dry-run",
+            ]
+        )

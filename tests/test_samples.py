@@ -250,7 +250,9 @@ def test_r_lazy_load_reader_and_helpers() -> None:
     assert r_character_vectors(struct.pack(">I", len(payload)) + comp) == [["Emma", "", ""]]
     with pytest.raises(ValueError):
         r_character_vectors(struct.pack(">I", 3) + zlib.compress(b"abc"))
-    text = "head\n*** START OF THIS PROJECT GUTENBERG EBOOK X ***\nbody\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n"
+    text = (
+        "head\n*** START OF THIS PROJECT GUTENBERG EBOOK X ***\nbody\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n"
+    )
     assert strip_gutenberg(text) == "body\n"
     rnw = "a\n<<x, echo=FALSE>>=\nhidden()\n@\n<<y>>=\nshown()\n@\nv=\\Sexpr{round(1.5)}\n"
     assert sweave_to_latex(rnw) == "a\n\\begin{verbatim}\nshown()\n\\end{verbatim}\nv=\\texttt{round(1.5)}\n"

@@ -123,7 +123,5 @@ def test_no_main_empty_invalid_utf8_and_caps(tmp_path, monkeypatch):
     docs, skips = run(tmp_path / "bad.tar")  # ms.tex itself is over the member cap now
     assert docs == [] and skips["oversized"] >= 1
     monkeypatch.setattr(base, "MAX_DECOMPRESSED_BYTES", 1000)
-    (tmp_path / "bomb.tar.gz").write_bytes(
-        gzip.compress(tar_bytes({"ms.tex": MAIN.encode() + b" " * 50_000}))
-    )
+    (tmp_path / "bomb.tar.gz").write_bytes(gzip.compress(tar_bytes({"ms.tex": MAIN.encode() + b" " * 50_000})))
     assert run(tmp_path / "bomb.tar.gz") == ([], {"decompression_bomb": 1})

@@ -56,9 +56,7 @@ def fixtures(d) -> dict[str, tuple[str, list[str], dict[str, int]]]:
         f"<page><title>T{i}</title><ns>{ns}</ns><id>{i}</id><revision><text>body {i}</text></revision></page>"
         for i, ns in [(1, 0), (2, 4), (3, 0)]
     )
-    p.write_bytes(
-        bz2.compress(f"<mediawiki><siteinfo><dbname>enwiki</dbname></siteinfo>{pages}</mediawiki>".encode())
-    )
+    p.write_bytes(bz2.compress(f"<mediawiki><siteinfo><dbname>enwiki</dbname></siteinfo>{pages}</mediawiki>".encode()))
     out["wikipedia"] = (str(p), ["en:1", "en:3"], {"skip.non_article_namespace": 1})
     p = d / "pg11.txt"
     p.write_text("Title: Alice\n\n[EBook #11]\n\nAlice was beginning...\n")
@@ -86,18 +84,14 @@ def test_all_readers_in_a_beam_pipeline(tmp_path):
     cases = fixtures(tmp_path)
     p = TestPipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"]))
     for source, (path, ids, _) in cases.items():
-        docs = (
-            p | f"Create:{source}" >> beam.Create([path]) | f"Read:{source}" >> beam.ParDo(ReadFiles(source))
-        )
-        assert_that(
-            docs | f"Id:{source}" >> beam.Map(lambda doc: doc.id), equal_to(ids), label=f"Check:{source}"
-        )
+        docs = p | f"Create:{source}" >> beam.Create([path]) | f"Read:{source}" >> beam.ParDo(ReadFiles(source))
+        assert_that(docs | f"Id:{source}" >> beam.Map(lambda doc: doc.id), equal_to(ids), label=f"Check:{source}")
     result = p.run()
     result.wait_until_finish()
     for source, (_, ids, skips) in cases.items():
-        counters = result.metrics().query(
-            MetricsFilter().with_namespace(NAMESPACE).with_step(f"Read:{source}")
-        )["counters"]
+        counters = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE).with_step(f"Read:{source}"))[
+            "counters"
+        ]
         got = {c.key.metric.name: c.committed for c in counters}
         assert got.get("read") == len(ids), source
         assert got.get("files") == 1, source

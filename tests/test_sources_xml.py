@@ -175,11 +175,7 @@ def test_stackexchange_posts(tmp_path):
         "title": "Boiling eggs",
         "origin": "Posts.xml",
     }
-    assert (
-        docs[1].meta["score"] == -2
-        and docs[1].meta["question_id"] == 1
-        and docs[1].meta["post_type"] == "answer"
-    )
+    assert docs[1].meta["score"] == -2 and docs[1].meta["question_id"] == 1 and docs[1].meta["post_type"] == "answer"
     assert "title" not in docs[1].meta
     assert skips == {"other_post_type": 1, "bad_score": 1, "empty": 1}
     docs, _ = run(stackexchange.read, p, site="cooking")

@@ -100,11 +100,7 @@ def test_settings_check_fails_loudly(model, tmp_path, field, value):
 
 def test_trainer_kwargs_are_llama():
     kw = trainer_kwargs(32000, 4)
-    assert (
-        kw["model_type"] == "bpe"
-        and kw["vocab_size"] == 32000
-        and kw["normalization_rule_name"] == "identity"
-    )
+    assert kw["model_type"] == "bpe" and kw["vocab_size"] == 32000 and kw["normalization_rule_name"] == "identity"
     assert kw["input_sentence_size"] == 200_000_000 and kw["remove_extra_whitespaces"] is False
     assert all(kw[k] == v for k, v in LLAMA_TRAINER.items())
 
@@ -181,9 +177,7 @@ def test_sampler_seeded_weighted_and_long_lines_split(clean, tmp_path):
 
 
 def test_resolve_weights(tmp_path):
-    assert resolve_weights("table1", ["c4", "books"]) == pytest.approx(
-        {"c4": 0.15 / 0.195, "books": 0.045 / 0.195}
-    )
+    assert resolve_weights("table1", ["c4", "books"]) == pytest.approx({"c4": 0.15 / 0.195, "books": 0.045 / 0.195})
     assert resolve_weights("uniform", ["c4", "books"]) == {"books": 0.5, "c4": 0.5}
     f = tmp_path / "w.yaml"
     f.write_text("sources:\n  c4: {proportion: 3}\n  books: 1\n")

@@ -33,9 +33,7 @@ def setup(tmp_path_factory):
     prefix = str(root / "tok")
     train(TrainConfig([clean], prefix, vocab_size=500, sample_bytes=0, weights="uniform"))
     out = str(root / "tokens")
-    res = run_encode(
-        prefix + ".model", [clean], out, ["--runner=DirectRunner"], num_threads=2, batch_bytes=4096
-    )
+    res = run_encode(prefix + ".model", [clean], out, ["--runner=DirectRunner"], num_threads=2, batch_bytes=4096)
     return clean, prefix + ".model", out, res
 
 
@@ -79,18 +77,14 @@ def test_rerun_skips_up_to_date_and_redoes_changed(setup, tmp_path):
     clean, model, out, _ = setup
     before = {p: os.path.getmtime(p + ".bin") for v in list_token_datasets(out).values() for p in v}
     res = run_encode(model, [clean], out, ["--runner=DirectRunner"], num_threads=1)
-    assert res["counters"].get("tokenizer.shards_skipped") == 6 and not res["counters"].get(
-        "tokenizer.shards_encoded"
-    )
+    assert res["counters"].get("tokenizer.shards_skipped") == 6 and not res["counters"].get("tokenizer.shards_encoded")
     assert {p: os.path.getmtime(p + ".bin") for p in before} == before
     # a corrupted dataset is rebuilt, the others are left alone
     victim = min(before)
     with open(victim + ".bin", "r+b") as f:
         f.write(b"\xff\xff")
     res = run_encode(model, [clean], out, ["--runner=DirectRunner"], num_threads=1)
-    assert (
-        res["counters"]["tokenizer.shards_encoded"] == 1 and res["counters"]["tokenizer.shards_skipped"] == 5
-    )
+    assert res["counters"]["tokenizer.shards_encoded"] == 1 and res["counters"]["tokenizer.shards_skipped"] == 5
     open_token_dataset(victim).verify_hashes()
 
 

@@ -26,9 +26,11 @@ def wet_record(url: str, text: str, n: int, date: str = "2020-02-17T00:00:00Z") 
 
 def write_wet(path: str, pages: list[tuple[str, str]], start: int = 0) -> None:
     info = b"software: tests\r\n"
-    head = (f"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2020-02-17T00:00:00Z\r\n"
-            f"WARC-Record-ID: <urn:uuid:20000000-0000-0000-0000-{start:012d}>\r\n"
-            f"Content-Type: application/warc-fields\r\nContent-Length: {len(info)}\r\n\r\n").encode()
+    head = (
+        f"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2020-02-17T00:00:00Z\r\n"
+        f"WARC-Record-ID: <urn:uuid:20000000-0000-0000-0000-{start:012d}>\r\n"
+        f"Content-Type: application/warc-fields\r\nContent-Length: {len(info)}\r\n\r\n"
+    ).encode()
     with open(path, "wb") as f:
         f.write(gzip.compress(head + info + b"\r\n\r\n", mtime=0))
         for i, (url, text) in enumerate(pages):

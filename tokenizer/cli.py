@@ -110,14 +110,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.set_defaults(func=_cmd_inspect)
 
-    e = tsub.add_parser(
-        "encode", help="Beam job: cleaned Parquet -> Megatron .bin/.idx token datasets per source"
-    )
+    e = tsub.add_parser("encode", help="Beam job: cleaned Parquet -> Megatron .bin/.idx token datasets per source")
     e.add_argument("--tokenizer", required=True, metavar="MODEL", help="the SentencePiece .model")
     e.add_argument("--input", nargs="+", required=True, metavar="DIR", help="clean folder(s), as for train")
-    e.add_argument(
-        "--output", required=True, metavar="DIR", help="writes DIR/<source>/part-NNNNN.* + summary.json"
-    )
+    e.add_argument("--output", required=True, metavar="DIR", help="writes DIR/<source>/part-NNNNN.* + summary.json")
     e.add_argument("--threads", type=int, default=0, help="SentencePiece threads per worker (0 = all cores)")
     e.add_argument("--batch-mb", type=float, default=8.0, help="text per batched encode call (MiB)")
     e.add_argument("--force", action="store_true", help="re-encode shards even when up to date")

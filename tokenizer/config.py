@@ -96,9 +96,7 @@ class TrainConfig:
         if not self.inputs:
             raise ValueError("tokenizer train: at least one --input folder is needed")
         if self.vocab_size < 260:
-            raise ValueError(
-                f"vocab size {self.vocab_size} is too small: byte fallback alone needs 3 + 256 pieces"
-            )
+            raise ValueError(f"vocab size {self.vocab_size} is too small: byte fallback alone needs 3 + 256 pieces")
         if self.sample_bytes < 0:
             raise ValueError("--sample-bytes must be >= 0")
         if self.num_threads <= 0:

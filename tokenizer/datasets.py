@@ -38,8 +38,7 @@ def open_token_dataset(
         raise DatasetError(f"{prefix}.json: vocab_size missing or invalid ({vocab!r})")
     if dtype_for_vocab(vocab) != ds.dtype:
         raise DatasetError(
-            f"{prefix}: dtype {ds.dtype.name} does not match vocab {vocab} "
-            f"(expected {dtype_for_vocab(vocab).name})"
+            f"{prefix}: dtype {ds.dtype.name} does not match vocab {vocab} (expected {dtype_for_vocab(vocab).name})"
         )
     if check_tokens and ds.n_tokens:
         top = int(np.max(ds.tokens))
@@ -53,9 +52,7 @@ def list_token_datasets(directory: str) -> dict[str, list[str]]:
     """{source: [dataset prefixes in name order]} under a tokens folder (or one source's folder)."""
     if not os.path.isdir(directory):
         raise DatasetError(f"{directory}: not a folder of token datasets")
-    idx = glob.glob(os.path.join(directory, "part-*.idx")) + glob.glob(
-        os.path.join(directory, "*", "part-*.idx")
-    )
+    idx = glob.glob(os.path.join(directory, "part-*.idx")) + glob.glob(os.path.join(directory, "*", "part-*.idx"))
     out: dict[str, list[str]] = {}
     for path in sorted(idx):
         prefix = path[: -len(".idx")]

@@ -29,9 +29,7 @@ def dataset_prefix(output: str, source: str, index: int) -> str:
 def plan(shards: dict[str, list[str]], output: str) -> list[tuple[str, str, str]]:
     """(source, input shard, output prefix) for every shard, in a stable order."""
     return [
-        (src, path, dataset_prefix(output, src, i))
-        for src, paths in shards.items()
-        for i, path in enumerate(paths)
+        (src, path, dataset_prefix(output, src, i)) for src, paths in shards.items() for i, path in enumerate(paths)
     ]
 
 

@@ -26,8 +26,16 @@ import numpy as np
 
 MAGIC = b"MMIDIDX\x00\x00"
 VERSION = 1
-DTYPE_CODES: dict[int, type] = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64,
-                                6: np.float64, 7: np.float32, 8: np.uint16}
+DTYPE_CODES: dict[int, type] = {
+    1: np.uint8,
+    2: np.int8,
+    3: np.int16,
+    4: np.int32,
+    5: np.int64,
+    6: np.float64,
+    7: np.float32,
+    8: np.uint16,
+}
 CODE_OF = {np.dtype(v): k for k, v in DTYPE_CODES.items()}
 _HEADER = len(MAGIC) + 8 + 1 + 8 + 8
 
@@ -120,8 +128,13 @@ class IndexedWriter:
         os.replace(self._tmp_bin, self.prefix + ".bin")
         os.replace(tmp_idx, self.prefix + ".idx")
         side = dict(sidecar)
-        side.update(dtype=self.dtype.name, n_tokens=self.tokens, n_docs=n,
-                    bin_sha256=self._sha.hexdigest(), idx_sha256=sha256_file(self.prefix + ".idx"))
+        side.update(
+            dtype=self.dtype.name,
+            n_tokens=self.tokens,
+            n_docs=n,
+            bin_sha256=self._sha.hexdigest(),
+            idx_sha256=sha256_file(self.prefix + ".idx"),
+        )
         tmp_json = self.prefix + ".json.tmp"
         with open(tmp_json, "w", encoding="utf-8") as f:
             json.dump(side, f, indent=2, sort_keys=True)
@@ -142,7 +155,7 @@ class IndexedDataset:
             head = f.read(_HEADER)
         if len(head) < _HEADER or head[: len(MAGIC)] != MAGIC:
             raise DatasetError(f"{idx_path}: not a Megatron indexed dataset (bad magic or truncated header)")
-        version, code, n, d = struct.unpack("<QBQQ", head[len(MAGIC):])
+        version, code, n, d = struct.unpack("<QBQQ", head[len(MAGIC) :])
         if version != VERSION:
             raise DatasetError(f"{idx_path}: unsupported version {version}")
         if code not in DTYPE_CODES:

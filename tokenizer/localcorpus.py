@@ -69,8 +69,7 @@ def _texts(source: str, budget: int) -> Iterator[str]:
                 texts = [d + "\n" + _MULTILINGUAL[(i + k) % len(_MULTILINGUAL)] for k, d in enumerate(docs)]
             elif source == "arxiv":
                 texts = [
-                    f"\\section{{{os.path.basename(path)}}}\n{d}\n$x_{{{k}}} = {k * 31}$"
-                    for k, d in enumerate(docs)
+                    f"\\section{{{os.path.basename(path)}}}\n{d}\n$x_{{{k}}} = {k * 31}$" for k, d in enumerate(docs)
                 ]
             elif source == "stackexchange":
                 texts = [f"Q: How does {os.path.basename(path)} work?\nA: {d}" for d in docs]
@@ -92,13 +91,9 @@ def build_clean_folder(
     """Write `<out>/<source>/part-*.parquet` for each source; returns documents per source."""
     counts = {}
     for src in sources:
-        docs = [
-            Document(stable_id(src, str(k)), src, t, {}) for k, t in enumerate(_texts(src, bytes_per_source))
-        ]
+        docs = [Document(stable_id(src, str(k)), src, t, {}) for k, t in enumerate(_texts(src, bytes_per_source))]
         per = -(-len(docs) // shards_per_source)
         for s in range(shards_per_source):
-            write_shard(
-                docs[s * per : (s + 1) * per], os.path.join(out, src, shard_name(s, shards_per_source)), []
-            )
+            write_shard(docs[s * per : (s + 1) * per], os.path.join(out, src, shard_name(s, shards_per_source)), [])
         counts[src] = len(docs)
     return counts

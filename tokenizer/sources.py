@@ -30,9 +30,7 @@ def _source_of(shards: list[str], folder: str) -> str:
     name = os.path.basename(os.path.normpath(folder))
     if name in SOURCES:
         return name  # only empty shards: fall back on the folder's name
-    raise ValueError(
-        f"{folder}: cannot tell the source (all shards empty and the folder is not a source name)"
-    )
+    raise ValueError(f"{folder}: cannot tell the source (all shards empty and the folder is not a source name)")
 
 
 def discover(inputs: list[str]) -> dict[str, list[str]]:
@@ -54,8 +52,6 @@ def discover(inputs: list[str]) -> dict[str, list[str]]:
             if source not in SOURCES:
                 raise ValueError(f"{folder}: documents have unknown source {source!r}")
             if source in out:
-                raise ValueError(
-                    f"source {source} found twice (second time in {folder}); pass each source once"
-                )
+                raise ValueError(f"source {source} found twice (second time in {folder}); pass each source once")
             out[source] = shards
     return dict(sorted(out.items(), key=lambda kv: SOURCES.index(kv[0])))

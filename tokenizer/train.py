@@ -48,8 +48,7 @@ def settings_diff(proto: Any, vocab_size: int | None = None) -> list[str]:
         vocab_size,
     ):
         diffs.append(
-            f"vocab_size: trainer {proto.trainer_spec.vocab_size}, pieces {len(proto.pieces)}, "
-            f"want {vocab_size}"
+            f"vocab_size: trainer {proto.trainer_spec.vocab_size}, pieces {len(proto.pieces)}, want {vocab_size}"
         )
     return diffs
 
@@ -59,9 +58,7 @@ def check_settings(model_path: str, vocab_size: int | None = None) -> Any:
     proto = load_proto(model_path)
     diffs = settings_diff(proto, vocab_size)
     if diffs:
-        raise SettingsError(
-            f"{model_path}: differs from the LLaMA tokenizer settings:\n  " + "\n  ".join(diffs)
-        )
+        raise SettingsError(f"{model_path}: differs from the LLaMA tokenizer settings:\n  " + "\n  ".join(diffs))
     return proto
 
 
@@ -73,9 +70,7 @@ def train(cfg: TrainConfig, verbose: bool = False) -> dict[str, Any]:
 
     shards = discover(cfg.inputs)
     weights = resolve_weights(cfg.weights, shards)
-    log.info(
-        "sources: %s", ", ".join(f"{s} ({len(p)} shards, weight {weights[s]:.4f})" for s, p in shards.items())
-    )
+    log.info("sources: %s", ", ".join(f"{s} ({len(p)} shards, weight {weights[s]:.4f})" for s, p in shards.items()))
     sampler = Sampler(shards, weights, cfg.sample_bytes, cfg.seed, LLAMA_TRAINER["max_sentence_length"])
     kw = trainer_kwargs(cfg.vocab_size, cfg.num_threads, cfg.input_sentence_size)
     out_dir = os.path.dirname(os.path.abspath(cfg.output))

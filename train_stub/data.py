@@ -129,9 +129,7 @@ class MixtureData:
         """A training batch: inputs (B, T) and targets (B, T) as int64."""
         windows, codes = self.train.sample(self.rng, batch_size)
         if int(windows.max()) >= self.vocab_size:  # an Embedding lookup would fail far less clearly
-            raise DatasetError(
-                f"token id {int(windows.max())} >= vocab_size {self.vocab_size} in the mixture"
-            )
+            raise DatasetError(f"token id {int(windows.max())} >= vocab_size {self.vocab_size} in the mixture")
         self.served += np.bincount(codes.ravel(), minlength=256)
         return windows[:, :-1], windows[:, 1:]
 
@@ -148,9 +146,7 @@ class MixtureData:
         """Share of served training tokens per source name."""
         total = int(self.served.sum())
         return (
-            {self.source_names.get(c, str(c)): int(n) / total for c, n in enumerate(self.served) if n}
-            if total
-            else {}
+            {self.source_names.get(c, str(c)): int(n) / total for c, n in enumerate(self.served) if n} if total else {}
         )
 
     def unigram_entropy(self, max_tokens: int = 1 << 26, chunk: int = 1 << 22) -> float:
@@ -163,9 +159,7 @@ class MixtureData:
             for a in range(seg.start, end, chunk):
                 c = np.bincount(np.asarray(seg.tokens[a : min(end, a + chunk)]), minlength=self.vocab_size)
                 if c.size > self.vocab_size:
-                    raise DatasetError(
-                        f"token id {c.size - 1} >= vocab_size {self.vocab_size} in the mixture"
-                    )
+                    raise DatasetError(f"token id {c.size - 1} >= vocab_size {self.vocab_size} in the mixture")
                 counts += c
         p = counts[counts > 0] / counts.sum()
         return float(-(p * np.log(p)).sum())

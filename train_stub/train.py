@@ -121,18 +121,14 @@ def evaluate(model: Transformer, batches: list, device: str, autocast: Any) -> t
         with autocast():
             logits, _ = model(torch.from_numpy(x).to(device))
         per_tok = (
-            F.cross_entropy(
-                logits.float().flatten(0, 1), torch.from_numpy(y).to(device).flatten(), reduction="none"
-            )
+            F.cross_entropy(logits.float().flatten(0, 1), torch.from_numpy(y).to(device).flatten(), reduction="none")
             .cpu()
             .numpy()
         )
         loss_sum += np.bincount(codes.ravel(), weights=per_tok, minlength=256)
         count += np.bincount(codes.ravel(), minlength=256)
     model.train()
-    return float(loss_sum.sum() / count.sum()), {
-        c: float(loss_sum[c] / count[c]) for c in np.flatnonzero(count)
-    }
+    return float(loss_sum.sum() / count.sum()), {c: float(loss_sum[c] / count[c]) for c in np.flatnonzero(count)}
 
 
 # Arguments that shape the trajectory: changing one between a checkpoint and its resume breaks exactness.
@@ -162,9 +158,7 @@ def check_args(a: TrainArgs, state: dict | None) -> None:
         old = state.get("args", {})
         changed = [k for k in TRAJECTORY if k in old and old[k] != getattr(a, k)]
         if changed:
-            log.warning(
-                "resuming with changed %s: the run will not match an unbroken one", ", ".join(changed)
-            )
+            log.warning("resuming with changed %s: the run will not match an unbroken one", ", ".join(changed))
 
 
 def train(a: TrainArgs) -> dict[str, Any]:
@@ -192,9 +186,7 @@ def train(a: TrainArgs) -> dict[str, Any]:
     if state:
         ckpt = os.path.join(a.out, CKPT)
         for obj, name in ((model, "model.pt"), (opt, "optimizer.pt")):
-            obj.load_state_dict(
-                torch.load(os.path.join(ckpt, name), map_location=a.device, weights_only=True)
-            )
+            obj.load_state_dict(torch.load(os.path.join(ckpt, name), map_location=a.device, weights_only=True))
         data.load_state(state["data"])
         start = state["step"]
 

@@ -12,22 +12,30 @@ from pipeline.jobs import JobSpec
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("arxiv")
-    g.add_argument("--cut-appendix", action="store_true",
-                   help="also remove \\appendix and what follows (RedPajama does; the LLaMA paper names only "
-                        "the bibliography, so appendices are kept by default)")
-    g.add_argument("--no-expand-macros", action="store_true",
-                   help="keep \\newcommand/\\def definitions and calls as written")
+    g.add_argument(
+        "--cut-appendix",
+        action="store_true",
+        help="also remove \\appendix and what follows (RedPajama does; the LLaMA paper names only "
+        "the bibliography, so appendices are kept by default)",
+    )
+    g.add_argument(
+        "--no-expand-macros", action="store_true", help="keep \\newcommand/\\def definitions and calls as written"
+    )
 
 
 def build(docs, args: argparse.Namespace, output: str):
     from filters.arxiv import ExtractBody, RemoveComments
     from pipeline.transforms import apply_steps
 
-    return apply_steps(docs, [
-        RemoveComments(),
-        ExtractBody(cut_appendix=getattr(args, "cut_appendix", False),
-                    expand=not getattr(args, "no_expand_macros", False)),
-    ])
+    return apply_steps(
+        docs,
+        [
+            RemoveComments(),
+            ExtractBody(
+                cut_appendix=getattr(args, "cut_appendix", False), expand=not getattr(args, "no_expand_macros", False)
+            ),
+        ],
+    )
 
 
 JOB = JobSpec(

@@ -20,12 +20,20 @@ def _fraction(value: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("books")
-    g.add_argument("--overlap", type=_fraction, default=0.9,
-                   help="remove a book when more than this share of its word 5-gram shingles occurs in a "
-                        "book kept before it (exact containment; LLaMA: 90%%) (default: %(default)s)")
-    g.add_argument("--lsh-threshold", type=_fraction, default=0.3,
-                   help="Jaccard threshold of the MinHash LSH that proposes candidate pairs; lower finds "
-                        "more pairs of unequal length, at more verification cost (default: %(default)s)")
+    g.add_argument(
+        "--overlap",
+        type=_fraction,
+        default=0.9,
+        help="remove a book when more than this share of its word 5-gram shingles occurs in a "
+        "book kept before it (exact containment; LLaMA: 90%%) (default: %(default)s)",
+    )
+    g.add_argument(
+        "--lsh-threshold",
+        type=_fraction,
+        default=0.3,
+        help="Jaccard threshold of the MinHash LSH that proposes candidate pairs; lower finds "
+        "more pairs of unequal length, at more verification cost (default: %(default)s)",
+    )
     g.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default: %(default)s)")
     g.add_argument("--minhash-seed", type=int, default=1, help="MinHash permutation seed (default: %(default)s)")
     g.add_argument("--no-dedup", action="store_true", help="only strip Gutenberg boilerplate, no near-dedup")
@@ -40,8 +48,11 @@ def build(docs, args: argparse.Namespace, output: str):
     if getattr(args, "no_dedup", False):
         return docs
     return docs | "NearDedup" >> NearDedupBooks(
-        overlap=getattr(args, "overlap", 0.9), lsh_threshold=getattr(args, "lsh_threshold", 0.3),
-        num_perm=getattr(args, "num_perm", 128), seed=getattr(args, "minhash_seed", 1))
+        overlap=getattr(args, "overlap", 0.9),
+        lsh_threshold=getattr(args, "lsh_threshold", 0.3),
+        num_perm=getattr(args, "num_perm", 128),
+        seed=getattr(args, "minhash_seed", 1),
+    )
 
 
 JOB = JobSpec(

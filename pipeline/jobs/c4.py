@@ -133,9 +133,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="passthrough: read public C4 json.gz as is (what LLaMA used); clean: read CommonCrawl "
         "WET and apply the C4 rules (T5 section 2.2)",
     )
-    g.add_argument(
-        "--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words"
-    )
+    g.add_argument("--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words")
     g.add_argument("--min-sentences", type=int, default=3, help="clean: drop pages with fewer sentences")
     g.add_argument(
         "--lid-threshold",

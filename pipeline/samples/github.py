@@ -87,9 +87,7 @@ def _row(repo: str, path: str, content: bytes, lic: str) -> dict | None:
 def _go_rows() -> tuple[list[dict], list[str]]:
     rows, origins = [], []
     for pkg, repo in sorted(GO.items()):
-        members, origin = deb_members(
-            pkg, lambda n: n.startswith(("usr/share/gocode/src/", "usr/share/doc/"))
-        )
+        members, origin = deb_members(pkg, lambda n: n.startswith(("usr/share/gocode/src/", "usr/share/doc/")))
         lic = _dep5_license(members[f"usr/share/doc/{pkg}/copyright"].decode("utf-8"))
         prefix = f"usr/share/gocode/src/github.com/{repo}/"
         origins.append(f"{origin}:{prefix}**")
@@ -122,9 +120,7 @@ def _other_rows() -> tuple[list[dict], list[str]]:
         "pywb",
         lambda n: (
             n == "LICENSE"
-            or (
-                n.startswith("pywb/") and n.endswith((".py", ".js")) and "/test" not in n and "/vue/" not in n
-            )
+            or (n.startswith("pywb/") and n.endswith((".py", ".js")) and "/test" not in n and "/vue/" not in n)
         ),
     )
     origins.append(f"{origin}:pywb/**.py, pywb/static/**.js, LICENSE")
@@ -132,10 +128,7 @@ def _other_rows() -> tuple[list[dict], list[str]]:
     members, origin = deb_members(
         "libpython3.11-stdlib",
         lambda n: (
-            n.startswith("usr/lib/python3.11/")
-            and n.endswith(".py")
-            and "/test/" not in n
-            and "/idle_test/" not in n
+            n.startswith("usr/lib/python3.11/") and n.endswith(".py") and "/test/" not in n and "/idle_test/" not in n
         ),
     )
     origins.append(f"{origin}:usr/lib/python3.11/**.py (first {STDLIB_BUDGET} bytes, sorted)")

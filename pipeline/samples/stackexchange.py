@@ -110,9 +110,7 @@ def faq_questions(html: str) -> list[tuple[str, str]]:
 
 
 def _attrs(**kv: object) -> str:
-    return " ".join(
-        f'{k}="{escape(_BAD_XML.sub("", str(v)), _ATTR)}"' for k, v in kv.items() if v is not None
-    )
+    return " ".join(f'{k}="{escape(_BAD_XML.sub("", str(v)), _ATTR)}"' for k, v in kv.items() if v is not None)
 
 
 def _when(*parts: str) -> str:

@@ -41,11 +41,7 @@ def paper_stem(path: str) -> str:
 
 
 def unsafe_name(name: str) -> bool:
-    return (
-        name.startswith(("/", "\\"))
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or ".." in re.split(r"[/\\]", name)
-    )
+    return name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) is not None or ".." in re.split(r"[/\\]", name)
 
 
 def _open(path: str) -> BinaryIO:

@@ -203,8 +203,22 @@ def file_stem(path: str) -> str:
     """Base name without compression and format suffixes (`c4-train.00001-of-01024.json.gz` ->
     `c4-train.00001-of-01024`)."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
-    for suffix in (".gz", ".bz2", ".zst", ".zstd", ".xz", ".tgz", ".tar", ".jsonl", ".json", ".txt", ".tex",
-                   ".xml", ".wet", ".warc"):
+    for suffix in (
+        ".gz",
+        ".bz2",
+        ".zst",
+        ".zstd",
+        ".xz",
+        ".tgz",
+        ".tar",
+        ".jsonl",
+        ".json",
+        ".txt",
+        ".tex",
+        ".xml",
+        ".wet",
+        ".warc",
+    ):
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             name = name[: -len(suffix)]
     return name

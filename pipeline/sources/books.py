@@ -22,8 +22,7 @@ HEADER_CHARS = 20_000  # the Gutenberg header sits in the first few hundred line
 def _is_jsonl(path: str) -> bool:
     lower = path.lower()
     return any(
-        lower.endswith(s)
-        for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".jsonl.bz2", ".jsonl.xz")
+        lower.endswith(s) for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".jsonl.bz2", ".jsonl.xz")
     )
 
 

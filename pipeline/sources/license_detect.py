@@ -26,12 +26,7 @@ _TEXT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ISC", ("permission to use, copy, modify, and/or distribute this software for any purpose",)),
     (
         "ISC",
-        (
-            (
-                "permission to use, copy, modify, and distribute this software for any purpose "
-                "with or without fee"
-            ),
-        ),
+        (("permission to use, copy, modify, and distribute this software for any purpose with or without fee"),),
     ),
     ("MIT", ("permission is hereby granted, free of charge, to any person obtaining a copy",)),
     ("BSD-3-Clause", ("redistribution and use in source and binary forms", "neither the name")),
