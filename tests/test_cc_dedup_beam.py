@@ -55,6 +55,14 @@ def test_dedup_groups_of_files() -> None:
     _run(docs, group_files=0, expected=[("a", "first"), ("b", "second")])
 
 
+def test_small_buffers_flush_mid_bundle_with_the_same_result() -> None:
+    # buffers of 1 ref force a flush after every document: the result must not depend on bundling
+    docs = [Document(f"d{i}", "common_crawl", f"shared nav\nunique {chr(97 + i)}", {}) for i in range(5)]
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | DedupLines(0, max_buffered=1) | beam.Map(lambda d: (d.id, d.text))
+        assert_that(out, equal_to([(f"d{i}", f"unique {chr(97 + i)}") for i in range(5)]))
+
+
 def test_a_wrong_expectation_fails() -> None:
     import pytest
 

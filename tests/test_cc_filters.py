@@ -45,6 +45,13 @@ def test_lm_normalize_strips_accents_and_maps_punct() -> None:
     assert lm_normalize("  Café — «Crème» 42％ ") == 'cafe  -  "creme" 00%'
 
 
+def test_strip_accents_in_every_plane() -> None:
+    from filters.normalize import strip_accents
+
+    assert strip_accents("Crème brûlée") == "Creme brulee"
+    assert strip_accents("a\U000e0100b") == "ab"  # an astral combining mark (variation selector-17)
+
+
 def test_dedup_lines_keeps_line_structure() -> None:
     assert dedup_lines("A\n\nB 1") == ["a", "", "b 0"]
 
