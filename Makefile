@@ -7,8 +7,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-CACHE ?= $(HOME)/.cache/llama-data
+# Outside the checkout: KenLM's binaries, package downloads and the sample corpus (shared by clones).
+CACHE ?= $(or $(LLAMA_DATA_CACHE),$(HOME)/.cache/llama-data)
 KENLM_BIN := $(CACHE)/kenlm/bin
+export LLAMA_DATA_CACHE := $(CACHE)
 OUT ?= out/demo
 # Beam's DirectRunner may try to fetch its Prism runner binary; never wait on the network for it.
 export BEAM_DIRECT_RUNNER_DISABLE_PRISM := 1
