@@ -27,10 +27,48 @@ from wet_fixture import write_wet  # noqa: E402
 from pipeline.sources import reader_for  # noqa: E402
 from pipeline.sources.base import SkipCounter  # noqa: E402
 
-PEAK_WRAPPER = (
-    "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
-    "print('peak_rss_kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)"
-)
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants, from /proc (no psutil needed)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in glob.glob(f"/proc/{p}/task/*/children"):
+            try:
+                todo += [int(c) for c in open(task).read().split()]
+            except OSError:
+                pass
+    return out
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int, int]:
+    """Run the job, sampling every process of its tree: (result, wall, controller peak KB, worker peak KB).
+    The controller is the job's own process (with the DirectRunner it also holds the shuffle buffers);
+    the workers are its descendants, the processes a cluster would spread over machines."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peaks: dict[int, int] = {}
+    while proc.poll() is None:
+        for p in _tree(proc.pid):
+            peaks[p] = max(peaks.get(p, 0), _hwm_kb(p))
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t
+    controller = peaks.get(proc.pid, 0)
+    workers = max((v for k, v in peaks.items() if k != proc.pid), default=0)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, controller, workers
 WORDS = "amber birch cobalt dune ember fjord granite harbor iris juniper kestrel lagoon meadow".split()
 
 
@@ -88,13 +126,9 @@ def main() -> None:
             ]
             if args.workers > 1:
                 cmd += ["--workers", str(args.workers)]
-            t = time.perf_counter()
-            # a small wrapper process reports the peak RSS of the job and all its workers (its children)
-            proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *cmd], capture_output=True, text=True, cwd=ROOT)
-            wall = time.perf_counter() - t
+            proc, wall, controller, worker = run_measured(cmd)
             if proc.returncode != 0:
                 sys.exit(proc.stderr[-3000:])
-            peak = int(proc.stderr.strip().splitlines()[-1].split()[-1])
             stats = json.load(open(os.path.join(out, "stats.json")))
         mb = text_bytes / 1e6
         shuffled = sum(
@@ -108,7 +142,8 @@ def main() -> None:
                 "text_mb": round(mb, 1),
                 "wall_s": round(wall, 1),
                 "s_per_mb": round(wall / mb, 2),
-                "peak_rss_mb": round(peak / 1024),
+                "controller_peak_rss_mb": round(controller / 1024),
+                "worker_peak_rss_mb": round(worker / 1024),
                 "shuffle_mb": round(shuffled / 1e6, 1),
                 "shuffle_bytes_per_input_mb": round(shuffled / mb),
                 "refs_bytes_per_input_mb": round(stats.get("dedup.shuffle_bytes_refs", 0) / mb),
@@ -118,7 +153,7 @@ def main() -> None:
         r = rows[-1]
         print(
             f"x{factor:<3d} {r['documents']:6d} docs {r['text_mb']:7.1f} MB  {r['wall_s']:7.1f} s "
-            f"({r['s_per_mb']:.2f} s/MB)  peak RSS {r['peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
+            f"({r['s_per_mb']:.2f} s/MB)  RSS peak workers {r['worker_peak_rss_mb']} MB, controller {r['controller_peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
             f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (refs {r['refs_bytes_per_input_mb']:,})  "
             f"removed {r['removed_char_share']}",
             flush=True,
