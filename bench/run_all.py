@@ -44,8 +44,8 @@ BENCHES = [
     Bench(
         "cc",
         "bench_cc.py",
-        lambda s, m: ["--input", os.path.join(s, "common_crawl", "*.warc.wet.gz"), "--models", m],
-        ["--repeat", "1"],
+        lambda s, m: ["--input", os.path.join(s, "common_crawl", "*.warc.wet.gz"), "--models", m, "--replicate", "4"],
+        ["--repeat", "1", "--replicate", "1"],
         lambda d: (
             f"job {d['job_mb_per_s']:.2f} MB/s, {d['job_docs_per_s']:.0f} docs/s, "
             f"peak RSS {d['job_peak_rss_mb']:.0f} MB"
