@@ -62,18 +62,27 @@ class HashLines(beam.DoFn):
     def start_bundle(self) -> None:
         self._buf, self._n = {}, 0
 
-    def _flush(self) -> Iterator[tuple[bytes, list[str]]]:
+    def _ref(self, doc: Document):  # noqa: ANN202
+        """What a ref carries back to the document: its id (subclasses add the input file)."""
+        return doc.id
+
+    @staticmethod
+    def _ref_bytes(ref) -> int:  # noqa: ANN001
+        return len(ref)
+
+    def _flush(self) -> Iterator[tuple[bytes, list]]:
         buf, self._buf, self._n = self._buf, {}, 0
         nbytes = 0
-        for key, ids in buf.items():
-            nbytes += len(key) + sum(len(i) for i in ids)
-            yield key, ids
+        size = self._ref_bytes
+        for key, refs in buf.items():
+            nbytes += len(key) + sum(size(r) for r in refs)
+            yield key, refs
         self._bytes.inc(nbytes)
 
-    def process(self, doc: Document) -> Iterator[tuple[bytes, list[str]]]:
+    def process(self, doc: Document) -> Iterator[tuple[bytes, list]]:
         prefix = _group_prefix(doc, self.group_files)
         buf = self._buf
-        doc_id = doc.id
+        doc_id = self._ref(doc)
         for key in doc_line_keys(doc.text):
             k = prefix + key if prefix else key
             ids = buf.get(k)

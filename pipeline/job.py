@@ -93,10 +93,11 @@ def run_job(
     # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
     read_as = spec.reader_source(args) if spec.reader_source else source
     p = make_pipeline(beam_args, dry_run=dry_run)
+    files = p | "ListFiles" >> beam.Create(list(enumerate(paths))) | "SpreadFiles" >> beam.Reshuffle()
+    # (index, path) of every input, for stages that read the inputs a second time (two-pass line dedup)
+    args.input_files = files
     docs = (
-        p
-        | "ListFiles" >> beam.Create(list(enumerate(paths)))
-        | "SpreadFiles" >> beam.Reshuffle()
+        files
         | f"Read:{source}"
         >> beam.ParDo(
             ReadFiles(

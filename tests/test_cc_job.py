@@ -166,3 +166,25 @@ def test_dry_run_prints_the_stages(samples: str, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "--runner=PortableRunner" in out and "DedupLines" in out and "Step:lid" in out
+
+
+def test_reread_and_shuffle_dedup_agree(samples: str, tmp_path) -> None:
+    """The two-pass dedup (re-read the files, shuffle only hashes and marks) gives the documents of the
+    one-pass shuffle of whole documents, with less than half the shuffle bytes."""
+    cc = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc*.gz")))
+    outs, stats = {}, {}
+    for mode in ("shuffle", "reread"):
+        out = str(tmp_path / mode)
+        assert main(["run", "common_crawl", "--input", *cc, "--output", out, "--stop-after", "dedup",
+                     "--dedup-mode", mode]) == 0
+        outs[mode] = sorted((d.id, d.text, tuple(sorted(d.meta.items()))) for d in read_documents(out))
+        stats[mode] = json.load(open(os.path.join(out, "stats.json")))
+    assert outs["reread"] == outs["shuffle"] and len(outs["reread"]) > 500
+
+    def moved(s: dict) -> int:
+        return sum(v for k, v in s.items() if k.startswith("dedup.shuffle_bytes"))
+
+    assert moved(stats["reread"]) < 0.6 * moved(stats["shuffle"])
+    for key in ("read", "kept", "dedup.chars_removed"):
+        assert stats["reread"][key] == stats["shuffle"][key], key
+    assert stats["reread"]["dropped"] == stats["shuffle"]["dropped"]

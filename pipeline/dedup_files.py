@@ -1,0 +1,165 @@
+"""Two-pass CCNet line dedup that never shuffles document text (CCNet's own shape: a hashes pass, then
+a mining pass that reads the input again).
+
+    pass 1: docs --HashLines--> (key, [(file, doc id)]) --GroupByKey--> FindDuplicatesByFile
+            --> (file, (doc id, [hash8, ...]))    only for keys seen >= 2 times in the dedup group
+    pass 2: {(file, path), marks by file} --CoGroupByKey--> RereadAndRemove: read the file again with
+            its reader, re-apply the cheap pre-dedup steps, drop the marked lines
+
+The one-pass `pipeline.dedup.DedupLines` shuffles every document's text to join it with its marks (about
+1 byte per input byte); here the text stays where it was read and only marks move, grouped per input
+file. Reading a WET file twice costs a few ms per MB (FastWARC parses ~150 MB/s), far less than moving
+its text through a shuffle. Memory: one file's marks (ids and 8-byte hashes of its duplicated lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from filters.base import Drop, Step
+from filters.dedup import remove_lines
+from filters.normalize import warm_up
+from pipeline.dedup import MAX_BUFFERED_REFS, HashLines, _in_global_window
+from pipeline.document import Document, Meta
+from pipeline.sources import reader_for
+from pipeline.transforms import INPUT_INDEX, NAMESPACE
+
+
+class HashLinesWithFile(HashLines):
+    """HashLines whose refs carry the document's input file: (file index, doc id)."""
+
+    def _ref(self, doc: Document) -> tuple[int, str]:
+        return int(doc.meta.get(INPUT_INDEX, 0)), doc.id
+
+    @staticmethod
+    def _ref_bytes(ref: tuple[int, str]) -> int:
+        return 4 + len(ref[1])
+
+
+class FindDuplicatesByFile(beam.DoFn):
+    """Marks of duplicated line keys, grouped per input file: (file, (doc id, [hash8, ...]))."""
+
+    def __init__(self, max_buffered: int = MAX_BUFFERED_REFS) -> None:
+        self.max_buffered = max_buffered
+
+    def setup(self) -> None:
+        self._dup_keys = Metrics.counter(NAMESPACE, "dedup.duplicated_line_keys")
+        self._keys = Metrics.counter(NAMESPACE, "dedup.line_keys")
+        self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_marks")
+        self._marks: dict[tuple[int, str], list[bytes]] = {}
+        self._n = 0
+
+    def start_bundle(self) -> None:
+        self._marks, self._n = {}, 0
+
+    def _flush(self) -> Iterator[tuple[int, tuple[str, list[bytes]]]]:
+        marks, self._marks, self._n = self._marks, {}, 0
+        nbytes = 0
+        for (file_index, doc_id), hashes in marks.items():
+            nbytes += 4 + len(doc_id) + 8 * len(hashes)
+            yield file_index, (doc_id, hashes)
+        self._bytes.inc(nbytes)
+
+    def process(self, element: tuple[bytes, Iterable[list]]) -> Iterator[tuple[int, tuple[str, list[bytes]]]]:
+        key, ref_lists = element
+        self._keys.inc()
+        refs: set[tuple[int, str]] = set()
+        occurrences = 0
+        for lst in ref_lists:
+            occurrences += len(lst)
+            refs.update((f, d) for f, d in lst)
+        if occurrences < 2:
+            return
+        self._dup_keys.inc()
+        h = key[-8:]
+        for ref in refs:
+            got = self._marks.get(ref)
+            if got is None:
+                self._marks[ref] = [h]
+            else:
+                got.append(h)
+        self._n += len(refs)
+        if self._n >= self.max_buffered:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for kv in self._flush():
+            yield _in_global_window(kv)
+
+
+def _ignore(reason: str, n: int = 1) -> None:
+    """Pass 2 re-reads what pass 1 already counted: its skips and drops are not counted again."""
+
+
+class RereadAndRemove(beam.DoFn):
+    def __init__(self, source: str, reader_options: dict[str, Any], pre_steps: list[Step]) -> None:
+        self.source = source
+        self.reader_options = reader_options
+        self.pre_steps = pre_steps
+
+    def setup(self) -> None:
+        warm_up()
+        self._read = reader_for(self.source)
+        for step in self.pre_steps:
+            step.setup()
+        self._chars_in = Metrics.counter(NAMESPACE, "dedup.chars_in")
+        self._chars_removed = Metrics.counter(NAMESPACE, "dedup.chars_removed")
+        self._empty = Metrics.counter(NAMESPACE, "drop.dedup_empty")
+
+    def process(self, element: tuple[int, dict[str, list]]) -> Iterator[Document]:
+        file_index, grouped = element
+        if not grouped["path"]:
+            return
+        path = grouped["path"][0]
+        marks: dict[str, set[bytes]] = {}
+        for doc_id, hashes in grouped["marks"]:
+            marks.setdefault(doc_id, set()).update(hashes)
+        for doc in self._read(path, _ignore, **self.reader_options):
+            for step in self.pre_steps:
+                out = step(doc)
+                if isinstance(out, Drop):
+                    break
+                doc = out
+            else:
+                text, removed = remove_lines(doc.text, marks.get(doc.id, ()))
+                self._chars_in.inc(len(doc.text))
+                self._chars_removed.inc(removed)
+                if not text.strip():
+                    self._empty.inc()
+                    continue
+                meta = {k: v for k, v in doc.meta.items() if k != INPUT_INDEX}
+                meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
+                meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
+                yield Document(doc.id, doc.source, text, meta)
+
+
+class DedupLinesByRereading(beam.PTransform):
+    """Line dedup of `docs` (read from `files` by `source`'s reader, then `pre_steps`), re-reading the
+    files instead of shuffling the documents. The output equals `DedupLines` on the same documents."""
+
+    def __init__(self, files: beam.PCollection, source: str, reader_options: dict[str, Any],
+                 pre_steps: list[Step], group_files: int = 0, max_buffered: int = MAX_BUFFERED_REFS) -> None:
+        super().__init__()
+        self.files = files
+        self.source = source
+        self.reader_options = reader_options
+        self.pre_steps = pre_steps
+        self.group_files = group_files
+        self.max_buffered = max_buffered
+
+    def expand(self, docs: beam.PCollection) -> beam.PCollection:
+        marks = (
+            docs
+            | "HashLines" >> beam.ParDo(HashLinesWithFile(self.group_files, self.max_buffered))
+            | "GroupByLine" >> beam.GroupByKey()
+            | "FindDuplicates" >> beam.ParDo(FindDuplicatesByFile(self.max_buffered))
+        )
+        return (
+            {"path": self.files, "marks": marks}
+            | "JoinMarksToFiles" >> beam.CoGroupByKey()
+            | "RereadAndRemove" >> beam.ParDo(RereadAndRemove(self.source, self.reader_options, self.pre_steps))
+        )
