@@ -69,9 +69,13 @@ def main() -> None:
     ap.add_argument("--input", default="data/samples/common_crawl/*.warc.wet.gz")
     ap.add_argument("--models", default="out/demo/models")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--replicate", type=int, default=1,
-                    help="run on N varied copies of the input (amortises the job's fixed start-up, as a real "
-                         "input would; the copies are made as bench_dedup_scaling.py makes them)")
+    ap.add_argument(
+        "--replicate",
+        type=int,
+        default=1,
+        help="run on N varied copies of the input (amortises the job's fixed start-up, as a real "
+        "input would; the copies are made as bench_dedup_scaling.py makes them)",
+    )
     ap.add_argument("--json", help="write the results here as JSON too")
     args = ap.parse_args()
     lm_dir = os.path.join(args.models, "lm")
@@ -86,7 +90,8 @@ def main() -> None:
         from bench_dedup_scaling import build
 
         copies = tempfile.mkdtemp(prefix="bench-cc-input-")
-        pages = [(d.meta.get(Meta.URL, d.id), d.text) for f in files for d in reader_for("common_crawl")(f, SkipCounter())]
+        read = reader_for("common_crawl")
+        pages = [(d.meta.get(Meta.URL, d.id), d.text) for f in files for d in read(f, SkipCounter())]
         build(pages, args.replicate, copies)
         files = sorted(glob.glob(os.path.join(copies, "*.warc.wet.gz")))
     read, skips = reader_for("common_crawl"), SkipCounter()

@@ -28,7 +28,6 @@ from pipeline.sources import reader_for  # noqa: E402
 from pipeline.sources.base import SkipCounter  # noqa: E402
 
 
-
 def _tree(pid: int) -> list[int]:
     """pid and all its descendants, from /proc (no psutil needed)."""
     out, todo = [], [pid]
@@ -69,6 +68,8 @@ def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, in
     controller = peaks.get(proc.pid, 0)
     workers = max((v for k, v in peaks.items() if k != proc.pid), default=0)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, controller, workers
+
+
 WORDS = "amber birch cobalt dune ember fjord granite harbor iris juniper kestrel lagoon meadow".split()
 
 
@@ -153,7 +154,8 @@ def main() -> None:
         r = rows[-1]
         print(
             f"x{factor:<3d} {r['documents']:6d} docs {r['text_mb']:7.1f} MB  {r['wall_s']:7.1f} s "
-            f"({r['s_per_mb']:.2f} s/MB)  RSS peak workers {r['worker_peak_rss_mb']} MB, controller {r['controller_peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
+            f"({r['s_per_mb']:.2f} s/MB)  RSS peak workers {r['worker_peak_rss_mb']} MB, "
+            f"controller {r['controller_peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
             f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (refs {r['refs_bytes_per_input_mb']:,})  "
             f"removed {r['removed_char_share']}",
             flush=True,

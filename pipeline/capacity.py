@@ -105,9 +105,16 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
     job_mb_s = cc["mb"] * cc["job_pipeline_docs_per_s"] / cc["documents"]
     job_hours = cc_in / 1e6 / job_mb_s / 3600
     if job_hours > stage_hours:
-        rows.append({"source": "common_crawl", "stage": "runner overhead", "input_tb": cc_in / TB,
-                     "mb_per_s_per_core": job_mb_s, "cpu_hours": job_hours - stage_hours,
-                     "note": f"measured: the Beam job runs at {job_mb_s:.2f} MB/s per core on the sample"})
+        rows.append(
+            {
+                "source": "common_crawl",
+                "stage": "runner overhead",
+                "input_tb": cc_in / TB,
+                "mb_per_s_per_core": job_mb_s,
+                "cpu_hours": job_hours - stage_hours,
+                "note": f"measured: the Beam job runs at {job_mb_s:.2f} MB/s per core on the sample",
+            }
+        )
     src_bench = {**results.get("sources_a", {}), **results.get("sources_b", {})}
     for s in ("c4", "github", "wikipedia", "books", "arxiv", "stackexchange"):
         vol = DISK[s] * RAW_OVER_CLEAN[s]

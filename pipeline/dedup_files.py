@@ -141,8 +141,15 @@ class DedupLinesByRereading(beam.PTransform):
     """Line dedup of `docs` (read from `files` by `source`'s reader, then `pre_steps`), re-reading the
     files instead of shuffling the documents. The output equals `DedupLines` on the same documents."""
 
-    def __init__(self, files: beam.PCollection, source: str, reader_options: dict[str, Any],
-                 pre_steps: list[Step], group_files: int = 0, max_buffered: int = MAX_BUFFERED_REFS) -> None:
+    def __init__(
+        self,
+        files: beam.PCollection,
+        source: str,
+        reader_options: dict[str, Any],
+        pre_steps: list[Step],
+        group_files: int = 0,
+        max_buffered: int = MAX_BUFFERED_REFS,
+    ) -> None:
         super().__init__()
         self.files = files
         self.source = source

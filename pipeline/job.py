@@ -96,16 +96,12 @@ def run_job(
     files = p | "ListFiles" >> beam.Create(list(enumerate(paths))) | "SpreadFiles" >> beam.Reshuffle()
     # (index, path) of every input, for stages that read the inputs a second time (two-pass line dedup)
     args.input_files = files
-    docs = (
-        files
-        | f"Read:{source}"
-        >> beam.ParDo(
-            ReadFiles(
-                read_as,
-                spec.reader_options(args),
-                tag_input_index=spec.tag_input_index,
-                label_as=source if read_as != source else None,
-            )
+    docs = files | f"Read:{source}" >> beam.ParDo(
+        ReadFiles(
+            read_as,
+            spec.reader_options(args),
+            tag_input_index=spec.tag_input_index,
+            label_as=source if read_as != source else None,
         )
     )
     docs = spec.build(docs, args, output)

@@ -175,8 +175,12 @@ def test_reread_and_shuffle_dedup_agree(samples: str, tmp_path) -> None:
     outs, stats = {}, {}
     for mode in ("shuffle", "reread"):
         out = str(tmp_path / mode)
-        assert main(["run", "common_crawl", "--input", *cc, "--output", out, "--stop-after", "dedup",
-                     "--dedup-mode", mode]) == 0
+        assert (
+            main(
+                ["run", "common_crawl", "--input", *cc, "--output", out, "--stop-after", "dedup", "--dedup-mode", mode]
+            )
+            == 0
+        )
         outs[mode] = sorted((d.id, d.text, tuple(sorted(d.meta.items()))) for d in read_documents(out))
         stats[mode] = json.load(open(os.path.join(out, "stats.json")))
     assert outs["reread"] == outs["shuffle"] and len(outs["reread"]) > 500

