@@ -79,52 +79,22 @@ def test_source_job_portable_equals_direct(source: str, samples: str, clean: str
     assert _docs(out) == direct
 
 
-def test_encode_and_mixture_portable_equal_direct(clean: str, tmp_path) -> None:
+def test_encode_and_mixture_portable_and_multiprocess_equal_direct(clean: str, tmp_path) -> None:
     tok = str(tmp_path / "tok" / "t")
     assert main(["tokenizer", "train", "--input", clean, "--output", tok, "--vocab-size", "600"]) == 0
+    modes = {"direct": [], "portable": ["--runner", "portable"], "multi": ["--workers", "2"]}
     outs = {}
-    for mode in ("direct", "portable"):
+    for mode, runner in modes.items():
         tokens = str(tmp_path / f"tokens-{mode}")
-        assert (
-            main(
-                [
-                    "tokenizer",
-                    "encode",
-                    "--tokenizer",
-                    tok + ".model",
-                    "--input",
-                    clean,
-                    "--output",
-                    tokens,
-                    "--runner",
-                    mode,
-                ]
-            )
-            == 0
-        )
+        encode = ["tokenizer", "encode", "--tokenizer", tok + ".model", "--input", clean, "--output", tokens]
+        assert main(encode + runner) == 0
         mix = str(tmp_path / f"mix-{mode}")
-        assert (
-            main(
-                [
-                    "mixture",
-                    "build",
-                    "--tokens",
-                    tokens,
-                    "--target",
-                    "200K",
-                    "--output",
-                    mix,
-                    "--shard-tokens",
-                    "100K",
-                    "--runner",
-                    mode,
-                ]
-            )
-            == 0
-        )
+        build = ["mixture", "build", "--tokens", tokens, "--target", "200K", "--output", mix, "--shard-tokens", "100K"]
+        assert main(build + runner) == 0
         outs[mode] = (_files(tokens), _files(mix))
     assert outs["direct"][0] and len(outs["direct"][1]) >= 6  # at least two shards of .bin/.idx/.src
     assert outs["portable"] == outs["direct"]
+    assert outs["multi"] == outs["direct"]
 
 
 @pytest.mark.parametrize(
