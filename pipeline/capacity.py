@@ -70,8 +70,10 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
     cc_in = CC_DUMPS * CC_WET_TB_PER_DUMP * TB
     assumptions.append(f"CommonCrawl input: {CC_DUMPS} dumps x {CC_WET_TB_PER_DUMP} TB of WET text (CCNet paper, 2019)")
     removed = cc.get("dedup_removed_char_share") or 0.7
-    assumptions.append(f"line dedup removes {removed:.0%} of characters (measured on the bench input; "
-                       "CCNet reports ~70% of CommonCrawl text in duplicated paragraphs)")
+    assumptions.append(
+        f"line dedup removes {removed:.0%} of characters (measured on the bench input; "
+        "CCNet reports ~70% of CommonCrawl text in duplicated paragraphs)"
+    )
     assumptions.append("no download time: the WET files are already on the workers' storage")
     after_dedup = cc_in * (1 - removed)
     en_share = 0.45
