@@ -33,7 +33,10 @@ def doc_line_keys(text: str) -> Iterator[bytes]:
 def remove_lines(text: str, duplicated: Collection[bytes]) -> tuple[str, int]:
     """Drop the lines whose key is in `duplicated` and the empty ones; returns (new text, chars removed)."""
     lines = text.split("\n")
-    kept = [line for line, h in zip(lines, line_hashes(text)) if h is not None and h not in duplicated]
+    if not duplicated:  # nothing marked: only lines that normalise to nothing go; no need to hash
+        kept = [line for line, n in zip(lines, dedup_lines(text)) if n]
+    else:
+        kept = [line for line, h in zip(lines, line_hashes(text)) if h is not None and h not in duplicated]
     new = "\n".join(kept)
     return new, len(text) - len(new)
 

@@ -57,10 +57,10 @@ class HashLines(beam.DoFn):
         warm_up()
         self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_refs")
         self._buf: dict[bytes, list[str]] = {}
-        self._n = 0
+        self._n = self._nbytes = 0
 
     def start_bundle(self) -> None:
-        self._buf, self._n = {}, 0
+        self._buf, self._n, self._nbytes = {}, 0, 0
 
     def _ref(self, doc: Document):  # noqa: ANN202
         """What a ref carries back to the document: its id (subclasses add the input file)."""
@@ -72,25 +72,27 @@ class HashLines(beam.DoFn):
 
     def _flush(self) -> Iterator[tuple[bytes, list]]:
         buf, self._buf, self._n = self._buf, {}, 0
-        nbytes = 0
-        size = self._ref_bytes
-        for key, refs in buf.items():
-            nbytes += len(key) + sum(size(r) for r in refs)
-            yield key, refs
-        self._bytes.inc(nbytes)
+        yield from buf.items()
+        self._bytes.inc(self._nbytes)
+        self._nbytes = 0
 
     def process(self, doc: Document) -> Iterator[tuple[bytes, list]]:
         prefix = _group_prefix(doc, self.group_files)
         buf = self._buf
         doc_id = self._ref(doc)
+        n = new_keys = 0
         for key in doc_line_keys(doc.text):
             k = prefix + key if prefix else key
             ids = buf.get(k)
             if ids is None:
                 buf[k] = [doc_id]
+                new_keys += 1
             else:
                 ids.append(doc_id)
-            self._n += 1
+            n += 1
+        self._n += n
+        # bytes this bundle will shuffle, counted per document rather than per ref (cheaper)
+        self._nbytes += n * self._ref_bytes(doc_id) + new_keys * (len(prefix) + 8)
         if self._n >= self.max_buffered:
             yield from self._flush()
 
