@@ -145,3 +145,15 @@ def test_plan_from_token_folder(tmp_path, capsys):
     assert plan.num_shards == 3
     assert main(["mixture", "plan", "--available", str(tmp_path), "--target", "10K"]) == 0
     assert "MISSING" in capsys.readouterr().out
+
+
+def test_tokenizer_sampling_weights_equal_the_mixture_config():
+    """tokenizer/ keeps Table 1's proportions as a constant (it may not import mixtures/): they must
+    stay equal to mixtures/llama1.yaml."""
+    from mixtures.config import load_config
+    from tokenizer.config import TABLE1_WEIGHTS
+
+    cfg = {s.name: s.proportion for s in load_config().sources}
+    assert cfg.keys() == TABLE1_WEIGHTS.keys()
+    for name, w in TABLE1_WEIGHTS.items():
+        assert abs(cfg[name] - w) < 1e-12, name

@@ -16,7 +16,7 @@ from typing import Any
 
 # Table 1 of Touvron et al. 2023 (LLaMA), "sampling proportion". Kept here as a small constant because
 # mixtures/ imports tokenizer/ (not the other way round); mixtures/llama1.yaml carries the same numbers
-# for the mixture planner. TODO(lead): unify once both exist.
+# with their provenance for the mixture planner, and tests/test_mixtures_plan.py checks the two agree.
 TABLE1_WEIGHTS: dict[str, float] = {
     "common_crawl": 0.67,
     "c4": 0.15,
