@@ -186,16 +186,27 @@ def main() -> None:
     row("reference classifier", ours, bare, "fasttext predict")
 
     # 5. plain loop over the bare libraries: dedup (in-memory dict) + LID + perplexity, one core
-    def plain_loop(ds: list[Document]) -> None:
+    def plain_loop(paths: list[str]) -> None:
+        """The guide's "plain loop over the bare libraries", end to end: FastWARC read, length filter,
+        CCNet dedup in an in-memory dict, LID, perplexity (no classifier, no output written)."""
+        from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+        texts = []
+        for path in paths:
+            with open(path, "rb") as f:
+                for rec in ArchiveIterator(f, record_types=WarcRecordType.conversion, parse_http=False):
+                    t = rec.reader.read().decode("utf-8", "replace").strip()
+                    if len(t) >= 300:
+                        texts.append(t)
         counts: dict[bytes, int] = {}
         hashed = []
-        for d in ds:
-            hs = [hashlib.sha1(ccnet_dedup_norm(x).encode()).digest()[:8] for x in d.text.split("\n")]
+        for t in texts:
+            hs = [hashlib.sha1(ccnet_dedup_norm(x).encode()).digest()[:8] for x in t.split("\n")]
             hashed.append(hs)
             for h in hs:
                 counts[h] = counts.get(h, 0) + 1
-        for d, hs in zip(ds, hashed):
-            text = "\n".join(x for x, h in zip(d.text.split("\n"), hs) if counts[h] == 1)
+        for t, hs in zip(texts, hashed):
+            text = "\n".join(x for x, h in zip(t.split("\n"), hs) if counts[h] == 1)
             if not text:
                 continue
             labels, probs = model.predict(text.replace("\n", " "), k=1)
@@ -204,7 +215,7 @@ def main() -> None:
             for pieces in sp.encode([ccnet_lm_norm(x) for x in text.split("\n") if x.strip()], out_type=str):
                 lm.score(" ".join(pieces))
 
-    plain = timed(plain_loop, docs, 1)
+    plain = timed(plain_loop, [f for f in files if f.endswith(".wet.gz")], 1)
 
     # 6. the whole Beam job, in-process (one core), as a user runs it
     out = tempfile.mkdtemp(prefix="bench-cc-")
