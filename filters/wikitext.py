@@ -25,225 +25,23 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-# Tags whose content is not prose. <math>/<chem>/<score> hold TeX/LilyPond source that only makes sense
-# rendered: left inline it is neither readable prose nor usable LaTeX (the arXiv source covers maths),
-# so it is dropped, as the HF `wikipedia` builder and WikiExtractor do. <ref>/<references> are
-# citations (their URLs are exported separately), <gallery>/<imagemap>/<timeline> are media.
-DROP_TAGS = frozenset(
-    {
-        "ref",
-        "references",
-        "gallery",
-        "math",
-        "chem",
-        "ce",
-        "score",
-        "timeline",
-        "imagemap",
-        "graph",
-        "mapframe",
-        "maplink",
-        "templatedata",
-        "templatestyles",
-        "table",
-        "noinclude",
-        "includeonly",
-        "style",
-        "script",
-        "indicator",
-        "categorytree",
-        "inputbox",
-        "hiero",
-        "syntaxhighlight",
-        "source",
-    }
+from filters.wiki_names import (  # the data tables, kept apart from the logic
+    BOILERPLATE_SECTIONS,
+    CATEGORY_NS,
+    DROP_TAGS,
+    FILE_NS,
+    INTERWIKI_PROJECTS,
+    LINE_TAGS,
+    MARKER_TAGS,
 )
-LINE_TAGS = frozenset({"br", "p", "div", "hr"})  # become a line break
-MARKER_TAGS = frozenset({"li", "dt", "dd"})  # wiki list markers (* # ; :): drop the marker, keep the line
 
-# Namespaces whose links are not prose: files and categories, in the 20 languages (canonical names plus
-# the localised ones of those wikis). Lower-cased.
-FILE_NS = frozenset(
-    {
-        "file",
-        "image",
-        "media",
-        "datei",
-        "bild",
-        "fichier",
-        "archivo",
-        "imagen",
-        "immagine",
-        "plik",
-        "grafika",
-        "arquivo",
-        "imagem",
-        "файл",
-        "изображение",
-        "медиа",
-        "fitxer",
-        "imatge",
-        "soubor",
-        "obrázek",
-        "fil",
-        "billede",
-        "bestand",
-        "afbeelding",
-        "slika",
-        "datoteka",
-        "fájl",
-        "kép",
-        "fișier",
-        "imagine",
-        "датотека",
-        "слика",
-        "зображення",
-        "медіа",
-        "медия",
-    }
-)
-CATEGORY_NS = frozenset(
-    {
-        "category",
-        "kategorie",
-        "catégorie",
-        "categoría",
-        "categoria",
-        "kategoria",
-        "категория",
-        "категорія",
-        "категорија",
-        "kategori",
-        "kategorija",
-        "kategória",
-        "categorie",
-        "категории",
-    }
-)
-# Interlanguage / interwiki prefixes: the 20 languages and the other common wiki codes; any 2-3 letter
-# lower-case prefix (or one with a hyphen, like zh-yue) is treated as a language code.
 _INTERWIKI_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{2,8})*$")
-INTERWIKI_PROJECTS = frozenset(
-    {
-        "wikt",
-        "wiktionary",
-        "commons",
-        "wikisource",
-        "wikiquote",
-        "wikibooks",
-        "wikinews",
-        "wikiversity",
-        "wikivoyage",
-        "species",
-        "meta",
-        "mw",
-        "d",
-        "s",
-        "q",
-        "n",
-        "b",
-        "v",
-        "voy",
-        "m",
-        "c",
-        "w",
-    }
-)
-
 _MAGIC_RE = re.compile(r"__([^\W_]+)__")
 _EMPTY_PARENS_RE = re.compile(r"[ \t]*\([\s,;:.–-]*\)")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 _SPACE_PUNCT_RE = re.compile(r" +([,.;:!?])(?=\s|$)")  # "area of ." left by a template; not " .deb"
 _BLANKS_RE = re.compile(r"\n{3,}")
 _HEADING_MARK = "\x00H"
-# Sections that are only citations or link lists, dropped with their content (lower-cased titles).
-BOILERPLATE_SECTIONS = frozenset(
-    {
-        "references",
-        "external links",
-        "see also",
-        "further reading",
-        "notes",
-        "sources",
-        "bibliography",
-        "notes and references",
-        "footnotes",
-        "citations",
-        "einzelnachweise",
-        "weblinks",
-        "siehe auch",
-        "literatur",
-        "anmerkungen",
-        "quellen",
-        "notes et références",
-        "liens externes",
-        "voir aussi",
-        "références",
-        "bibliographie",
-        "referencias",
-        "enlaces externos",
-        "véase también",
-        "bibliografía",
-        "notas",
-        "note",
-        "collegamenti esterni",
-        "voci correlate",
-        "bibliografia",
-        "externe links",
-        "zie ook",
-        "bronnen",
-        "referenties",
-        "bronvermelding",
-        "przypisy",
-        "linki zewnętrzne",
-        "zobacz też",
-        "referências",
-        "ligações externas",
-        "ver também",
-        "примечания",
-        "ссылки",
-        "литература",
-        "см. также",
-        "примітки",
-        "посилання",
-        "джерела",
-        "див. також",
-        "referenser",
-        "externa länkar",
-        "se även",
-        "källor",
-        "reference",
-        "externí odkazy",
-        "související články",
-        "literatura",
-        "eksterne henvisninger",
-        "se også",
-        "referencer",
-        "kilder",
-        "referències",
-        "enllaços externs",
-        "vegeu també",
-        "izvori",
-        "vanjske poveznice",
-        "vidi još",
-        "hivatkozások",
-        "források",
-        "külső hivatkozások",
-        "lásd még",
-        "referințe",
-        "legături externe",
-        "vezi și",
-        "sklici",
-        "zunanje povezave",
-        "glej tudi",
-        "референце",
-        "спољашње везе",
-        "види још",
-        "източници",
-        "външни препратки",
-        "вижте също",
-    }
-)  # marks heading lines while rendering; never left in the output
 
 
 def _link_prefix(title: str) -> str | None:
