@@ -192,10 +192,15 @@ def run_demo(
     )
     mix = os.path.join(out, "mixtures", "sample")
     st.run("mixture-plan", ["mixture", "plan", "--available", tokens, "--target", target], [tokens], [])
-    # the sample's books are ~100k tokens each, more than their share of a 2M mixture: draw in pieces
+    # The sample's books are ~100k tokens each, more than their share of a small mixture: draw documents
+    # in pieces of at most 1/500 of the target (4K at the default 2M), so that every source lands within
+    # a piece, well under 0.5 points, of its Table 1 share.
+    from mixtures.config import parse_tokens
+
+    pieces = max(256, min(8192, parse_tokens(target) // 500))
     st.run(
         "mixture-build",
-        ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix, "--max-doc-tokens", "8K"],
+        ["mixture", "build", "--tokens", tokens, "--target", target, "--output", mix, "--max-doc-tokens", str(pieces)],
         [tokens],
         [os.path.join(mix, "manifest.json")],
     )

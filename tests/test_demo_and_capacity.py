@@ -1,0 +1,65 @@
+"""`llama-data demo` end to end on a reduced setting (small mixture, few training steps), its rerun
+skipping finished stages, and the capacity planner's arithmetic on given bench results."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pipeline.cli import main
+
+
+def test_demo_reduced_setting(tmp_path, capsys) -> None:
+    out = str(tmp_path / "demo")
+    argv = ["demo", "--out", out, "--target", "400K", "--steps", "4", "--vocab-size", "1000"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "llama-data demo summary" in text and "mixture shares (built) against Table 1" in text
+    manifest = json.load(open(os.path.join(out, "mixtures", "sample", "manifest.json")))
+    for name, row in manifest["sources"].items():
+        assert abs(row["share"] - row["proportion"]) * 100 < 0.5, name
+    summary = json.load(open(os.path.join(out, "train", "summary.json")))
+    assert summary["steps"] == 4 and summary["last_loss"] < summary["first_loss"] + 0.5
+    report = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    assert report.count("data:image/png;base64,") == 5
+    for source in ("common_crawl", "c4", "github", "wikipedia", "books", "arxiv", "stackexchange"):
+        stats = json.load(open(os.path.join(out, "clean", source, "stats.json")))
+        assert stats["kept"] > 0, source
+    # a rerun with the same inputs skips every stage
+    assert main(argv) == 0
+    rerun = capsys.readouterr().out
+    assert rerun.count("up to date, skipped") >= 15 and "stages: {}" in rerun
+
+
+def _results(folder: str) -> None:
+    os.makedirs(folder)
+    stage = lambda name, mb: {"stage": name, "mb_per_s": mb}  # noqa: E731
+    cc = {"machine": "t", "documents": 100, "mb": 1.0, "job_pipeline_docs_per_s": 100.0,
+          "dedup_removed_char_share": 0.5,
+          "stages": [stage("dedup normalise+sha1", 10.0), stage("language id (fastText)", 5.0),
+                     stage("perplexity (SP + KenLM)", 2.0), stage("reference classifier", 10.0)]}
+    json.dump(cc, open(os.path.join(folder, "cc.json"), "w"))
+    json.dump({"encode_mb_per_s": 5.0}, open(os.path.join(folder, "tokenizer.json"), "w"))
+
+
+def test_capacity_from_measured_results(tmp_path, capsys) -> None:
+    res = str(tmp_path / "results")
+    _results(res)
+    assert main(["capacity", "--target", "1.4T", "--workers", "1000", "--results", res, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    rows = {(r["source"], r["stage"]): r for r in plan["stages"]}
+    # line dedup: 5 dumps x 24 TB at 10 MB/s per core
+    assert rows[("common_crawl", "line dedup")]["cpu_hours"] == pytest.approx(120e6 / 10 / 3600)
+    # the job ran at 1 MB/s: the runner overhead makes the CommonCrawl total exactly 120 TB at 1 MB/s
+    cc_total = sum(r["cpu_hours"] for r in plan["stages"] if r["source"] == "common_crawl")
+    assert cc_total == pytest.approx(120e6 / 1.0 / 3600)
+    assert plan["wall_hours"] == pytest.approx(plan["cpu_hours"] / 1000)
+    assert plan["disk_tb"]["mixture"] == pytest.approx(2.8)
+    assert any("24.0 TB" in a for a in plan["assumptions"])
+
+
+def test_capacity_needs_bench_results(tmp_path) -> None:
+    os.makedirs(tmp_path / "empty")
+    assert main(["capacity", "--results", str(tmp_path / "empty")]) == 1
