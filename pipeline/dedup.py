@@ -102,7 +102,10 @@ class HashLines(beam.DoFn):
 
 
 class FindDuplicates(beam.DoFn):
-    """For a line key seen more than once, mark it for removal in every document that has it."""
+    """For a line key seen more than once, mark it for removal in every document that has it.
+
+    Refs are whatever HashLines carried (a doc id here; (file, doc id) for the two-pass dedup); marks
+    are buffered per ref and emitted as `_emit(ref, hashes)`."""
 
     def __init__(self, max_buffered: int = MAX_BUFFERED_REFS) -> None:
         self.max_buffered = max_buffered
@@ -111,39 +114,47 @@ class FindDuplicates(beam.DoFn):
         self._dup_keys = Metrics.counter(NAMESPACE, "dedup.duplicated_line_keys")
         self._keys = Metrics.counter(NAMESPACE, "dedup.line_keys")
         self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_marks")
-        self._marks: dict[str, list[bytes]] = {}
+        self._marks: dict = {}
         self._n = 0
 
     def start_bundle(self) -> None:
         self._marks, self._n = {}, 0
 
-    def _flush(self) -> Iterator[tuple[str, list[bytes]]]:
+    @staticmethod
+    def _emit(ref, hashes: list[bytes]) -> tuple:  # noqa: ANN001
+        return ref, hashes
+
+    @staticmethod
+    def _ref_bytes(ref) -> int:  # noqa: ANN001
+        return len(ref)
+
+    def _flush(self) -> Iterator[tuple]:
         marks, self._marks, self._n = self._marks, {}, 0
         nbytes = 0
-        for doc_id, hashes in marks.items():
-            nbytes += len(doc_id) + 8 * len(hashes)
-            yield doc_id, hashes
+        for ref, hashes in marks.items():
+            nbytes += self._ref_bytes(ref) + 8 * len(hashes)
+            yield self._emit(ref, hashes)
         self._bytes.inc(nbytes)
 
-    def process(self, element: tuple[bytes, Iterable[list[str]]]) -> Iterator[tuple[str, list[bytes]]]:
-        key, id_lists = element
+    def process(self, element: tuple[bytes, Iterable[list]]) -> Iterator[tuple]:
+        key, ref_lists = element
         self._keys.inc()
-        docs: set[str] = set()
+        refs: set = set()
         occurrences = 0
-        for ids in id_lists:
-            occurrences += len(ids)
-            docs.update(ids)
+        for lst in ref_lists:
+            occurrences += len(lst)
+            refs.update(lst)
         if occurrences < 2:  # seen once in the whole group: the line stays
             return
         self._dup_keys.inc()  # duplicated: every copy goes, the first included (CCNet paper)
         h = key[-8:]
-        for doc_id in docs:
-            got = self._marks.get(doc_id)
+        for ref in refs:
+            got = self._marks.get(ref)
             if got is None:
-                self._marks[doc_id] = [h]
+                self._marks[ref] = [h]
             else:
                 got.append(h)
-        self._n += len(docs)
+        self._n += len(refs)
         if self._n >= self.max_buffered:
             yield from self._flush()
 

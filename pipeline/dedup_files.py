@@ -14,7 +14,7 @@ its text through a shuffle. Memory: one file's marks (ids and 8-byte hashes of i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -23,7 +23,7 @@ from apache_beam.metrics import Metrics
 from filters.base import Drop, Step
 from filters.dedup import remove_lines
 from filters.normalize import warm_up
-from pipeline.dedup import MAX_BUFFERED_REFS, HashLines, _in_global_window
+from pipeline.dedup import MAX_BUFFERED_REFS, FindDuplicates, HashLines
 from pipeline.document import Document, Meta
 from pipeline.sources import reader_for
 from pipeline.transforms import INPUT_INDEX, NAMESPACE
@@ -40,55 +40,16 @@ class HashLinesWithFile(HashLines):
         return 4 + len(ref[1])
 
 
-class FindDuplicatesByFile(beam.DoFn):
+class FindDuplicatesByFile(FindDuplicates):
     """Marks of duplicated line keys, grouped per input file: (file, (doc id, [hash8, ...]))."""
 
-    def __init__(self, max_buffered: int = MAX_BUFFERED_REFS) -> None:
-        self.max_buffered = max_buffered
+    @staticmethod
+    def _emit(ref: tuple[int, str], hashes: list[bytes]) -> tuple[int, tuple[str, list[bytes]]]:
+        return ref[0], (ref[1], hashes)
 
-    def setup(self) -> None:
-        self._dup_keys = Metrics.counter(NAMESPACE, "dedup.duplicated_line_keys")
-        self._keys = Metrics.counter(NAMESPACE, "dedup.line_keys")
-        self._bytes = Metrics.counter(NAMESPACE, "dedup.shuffle_bytes_marks")
-        self._marks: dict[tuple[int, str], list[bytes]] = {}
-        self._n = 0
-
-    def start_bundle(self) -> None:
-        self._marks, self._n = {}, 0
-
-    def _flush(self) -> Iterator[tuple[int, tuple[str, list[bytes]]]]:
-        marks, self._marks, self._n = self._marks, {}, 0
-        nbytes = 0
-        for (file_index, doc_id), hashes in marks.items():
-            nbytes += 4 + len(doc_id) + 8 * len(hashes)
-            yield file_index, (doc_id, hashes)
-        self._bytes.inc(nbytes)
-
-    def process(self, element: tuple[bytes, Iterable[list]]) -> Iterator[tuple[int, tuple[str, list[bytes]]]]:
-        key, ref_lists = element
-        self._keys.inc()
-        refs: set[tuple[int, str]] = set()
-        occurrences = 0
-        for lst in ref_lists:
-            occurrences += len(lst)
-            refs.update((f, d) for f, d in lst)
-        if occurrences < 2:
-            return
-        self._dup_keys.inc()
-        h = key[-8:]
-        for ref in refs:
-            got = self._marks.get(ref)
-            if got is None:
-                self._marks[ref] = [h]
-            else:
-                got.append(h)
-        self._n += len(refs)
-        if self._n >= self.max_buffered:
-            yield from self._flush()
-
-    def finish_bundle(self) -> Iterator[Any]:
-        for kv in self._flush():
-            yield _in_global_window(kv)
+    @staticmethod
+    def _ref_bytes(ref: tuple[int, str]) -> int:
+        return 4 + len(ref[1])
 
 
 def _ignore(reason: str, n: int = 1) -> None:
