@@ -44,7 +44,8 @@ os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
 from mixtures.config import load_config
 from mixtures.job import build_mixture
 t0 = time.perf_counter()
-out = build_mixture(load_config(), {tokens!r}, {output!r}, {target}, seed=1, shard_tokens={shard})
+out = build_mixture(load_config(), {tokens!r}, {output!r}, {target}, seed=1, shard_tokens={shard},
+                    beam_args={beam_args!r})
 os.sync()
 dt = time.perf_counter() - t0
 m = out["manifest"]
@@ -54,7 +55,8 @@ with open("/proc/self/status") as f:
     hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
 print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "shards": m["num_shards"],
                   "docs": m["total_documents"],
-                  "maxrss_mb": ru.ru_maxrss / 1024, "hwm_mb": hwm, "cpu_s": ru.ru_utime + ru.ru_stime}}))
+                  "maxrss_mb": ru.ru_maxrss / 1024, "hwm_mb": hwm, "cpu_s": ru.ru_utime + ru.ru_stime,
+                  "workers_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
 """
 
 MAKE_INPUTS = r"""
@@ -80,8 +82,11 @@ def dd_speed(path: str, nbytes: int) -> float:
     return int(m.group(1)) / float(m.group(2)) / 1e6
 
 
-def run_build(tokens: str, output: str, target: int, shard: int) -> dict:
-    code = CHILD.format(here=HERE, tokens=tokens, output=output, target=target, shard=shard)
+def run_build(tokens: str, output: str, target: int, shard: int, workers: int = 0) -> dict:
+    beam_args = ["--runner=DirectRunner"]
+    if workers > 1:
+        beam_args += ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    code = CHILD.format(here=HERE, tokens=tokens, output=output, target=target, shard=shard, beam_args=beam_args)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if r.returncode:
         raise SystemExit(f"build failed:\n{r.stderr[-3000:]}")
@@ -122,6 +127,12 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10, help="larger target = small x scale (default 10)")
     ap.add_argument("--shard-tokens", default="25M")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also build the larger target with N worker processes (shards are independent)",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the figures here (read by `llama-data capacity`)")
     args = ap.parse_args()
     small, shard = parse_tokens(args.small), parse_tokens(args.shard_tokens)
@@ -179,8 +190,28 @@ def main() -> int:
         )
         growth = rows[1]["maxrss_mb"] / rows[0]["maxrss_mb"]
         print(f"peak RSS ratio large/small target (x{args.scale}): {growth:.2f}")
+        parallel = None
+        if args.workers > 1:  # shards are independent: the same large build over N worker processes
+            parallel = run_build(tokens, os.path.join(work, "mix-par"), large, shard, args.workers)
+            shutil.rmtree(os.path.join(work, "mix-par"))
+            mbs = parallel["bytes"] / parallel["seconds"] / 1e6
+            print(
+                f"target {large / 1e6:.0f}M tokens with {args.workers} worker processes: {parallel['seconds']:.2f} s "
+                f"(incl. Beam start and os.sync) = {mbs:.0f} MB/s = {100 * mbs / disk:.0f}% of disk; "
+                f"peak RSS driver {parallel['maxrss_mb']:.0f} MB, workers {parallel['workers_maxrss_mb']:.0f} MB"
+            )
         if args.json:
             write_json(args.json, rows, disk, marginal, growth)
+            if parallel is not None:
+                with open(args.json, encoding="utf-8") as f:
+                    data = json.load(f)
+                data["parallel"] = {
+                    "workers": args.workers,
+                    **parallel,
+                    "mb_per_s": parallel["bytes"] / parallel["seconds"] / 1e6,
+                }
+                with open(args.json, "w", encoding="utf-8") as f:
+                    json.dump(data, f, indent=2)
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
