@@ -14,7 +14,8 @@ SOURCES: tuple[str, ...] = ("common_crawl", "c4", "github", "wikipedia", "books"
 
 
 class Meta:
-    """Metadata key constants. Values are flat scalars (str, int, float, bool) or None."""
+    """Metadata key constants. Values are flat scalars (str, int, float, bool) or None. Keys that start
+    with "_" are transient pipeline state and are never written to the store."""
 
     URL = "url"
     TITLE = "title"

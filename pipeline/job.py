@@ -25,6 +25,10 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     paths: set[str] = set()
     sizes: dict[str, int] = {}
     for pattern in patterns:
+        if "://" not in pattern and os.path.isdir(pattern):  # a source tree: one input, not its files
+            paths.add(pattern.rstrip("/"))
+            sizes[pattern.rstrip("/")] = 0
+            continue
         for m in FileSystems.match([pattern])[0].metadata_list:
             paths.add(m.path)
             sizes[m.path] = m.size_in_bytes
@@ -59,10 +63,11 @@ def metrics_to_stats(result: Any) -> dict[str, Any]:
 
 
 def clear_old_shards(output: str) -> None:
-    """Remove shards of an earlier run so a rerun with fewer shards leaves no stale files."""
+    """Remove the shards and stats of an earlier run, so that neither a rerun with fewer shards nor a
+    failed rerun leaves stale files that look like a finished output."""
     if "://" in output:
         return
-    for p in glob.glob(os.path.join(output, "part-*.parquet")):
+    for p in glob.glob(os.path.join(output, "part-*.parquet")) + glob.glob(os.path.join(output, "stats.json")):
         os.remove(p)
 
 

@@ -117,6 +117,8 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
     from filters.quality import train_classifier
 
     choice = "explicit"
+    if args.positives and not (args.negatives or args.cc):
+        raise ValueError("--positives needs --negatives (or --cc, random CommonCrawl pages as negatives)")
     if args.positives:
         positives = [d.text for d in iter_documents(args.positives)]
         negatives = [

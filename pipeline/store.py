@@ -47,7 +47,8 @@ def to_row(doc: Document, meta_keys: Sequence[str]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": doc.id, "source": doc.source, "text": doc.text}
     for key in meta_keys:
         row[key] = _coerce(doc.meta.get(key), META_TYPES.get(key, "string"))
-    extra = {k: v for k, v in doc.meta.items() if k not in meta_keys}
+    # keys starting with "_" are transient pipeline state (e.g. a document's input-file index), never data
+    extra = {k: v for k, v in doc.meta.items() if k not in meta_keys and not k.startswith("_")}
     row[EXTRA] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
     return row
 

@@ -206,3 +206,11 @@ def test_classifier_trains_and_filters(tmp_path) -> None:
     assert step(doc("cheap casino bonus click here free shipping best price")) == Drop("quality_low")
     with pytest.raises(ValueError):
         train_classifier(wiki, [], out)
+
+
+def test_transient_meta_is_never_stored() -> None:
+    from pipeline.store import to_row
+    from pipeline.transforms import INPUT_INDEX
+
+    row = to_row(Document("a", "common_crawl", "x", {Meta.URL: "u", INPUT_INDEX: 3}), (Meta.URL,))
+    assert row[Meta.URL] == "u" and row["extra"] is None

@@ -192,3 +192,13 @@ def test_reread_and_shuffle_dedup_agree(samples: str, tmp_path) -> None:
     for key in ("read", "kept", "dedup.chars_removed"):
         assert stats["reread"][key] == stats["shuffle"][key], key
     assert stats["reread"]["dropped"] == stats["shuffle"]["dropped"]
+
+
+def test_a_folder_input_is_one_input_with_or_without_slash(tmp_path) -> None:
+    from pipeline.job import expand_inputs
+
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "x.py").write_text("print(1)\n")
+    for pattern in (str(tree), str(tree) + "/"):
+        assert expand_inputs([pattern]) == [str(tree)]

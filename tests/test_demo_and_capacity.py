@@ -36,10 +36,19 @@ def test_demo_reduced_setting(tmp_path, capsys) -> None:
 def _results(folder: str) -> None:
     os.makedirs(folder)
     stage = lambda name, mb: {"stage": name, "mb_per_s": mb}  # noqa: E731
-    cc = {"machine": "t", "documents": 100, "mb": 1.0, "job_pipeline_docs_per_s": 100.0,
-          "dedup_removed_char_share": 0.5,
-          "stages": [stage("dedup normalise+sha1", 10.0), stage("language id (fastText)", 5.0),
-                     stage("perplexity (SP + KenLM)", 2.0), stage("reference classifier", 10.0)]}
+    cc = {
+        "machine": "t",
+        "documents": 100,
+        "mb": 1.0,
+        "job_pipeline_docs_per_s": 100.0,
+        "dedup_removed_char_share": 0.5,
+        "stages": [
+            stage("dedup normalise+sha1", 10.0),
+            stage("language id (fastText)", 5.0),
+            stage("perplexity (SP + KenLM)", 2.0),
+            stage("reference classifier", 10.0),
+        ],
+    }
     json.dump(cc, open(os.path.join(folder, "cc.json"), "w"))
     json.dump({"encode_mb_per_s": 5.0}, open(os.path.join(folder, "tokenizer.json"), "w"))
 
