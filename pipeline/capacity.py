@@ -14,34 +14,6 @@ import os
 from typing import Any
 
 TB = 1e12
-# Table 1 disk sizes (LLaMA paper), bytes of cleaned text per source.
-DISK = {
-    "common_crawl": 3.3 * TB,
-    "c4": 783e9,
-    "github": 328e9,
-    "wikipedia": 83e9,
-    "books": 85e9,
-    "arxiv": 92e9,
-    "stackexchange": 78e9,
-}
-PROPORTION = {
-    "common_crawl": 0.67,
-    "c4": 0.15,
-    "github": 0.045,
-    "wikipedia": 0.045,
-    "books": 0.045,
-    "arxiv": 0.025,
-    "stackexchange": 0.02,
-}
-EPOCHS_14T = {
-    "common_crawl": 1.10,
-    "c4": 1.06,
-    "github": 0.64,
-    "wikipedia": 2.45,
-    "books": 2.23,
-    "arxiv": 1.06,
-    "stackexchange": 1.03,
-}
 # Assumptions (stated in the output): raw input per source relative to its cleaned size.
 CC_DUMPS, CC_WET_TB_PER_DUMP = 5, 24.0  # LLaMA: five dumps; CCNet paper: ~24 TB of WET text per snapshot
 RAW_OVER_CLEAN = {"c4": 1.0, "github": 2.0, "wikipedia": 2.5, "books": 1.1, "arxiv": 1.5, "stackexchange": 1.3}
@@ -58,6 +30,11 @@ def load_results(folder: str) -> dict[str, Any]:
 
 
 def plan(target_tokens: float, workers: int, price: float, results: dict[str, Any]) -> dict[str, Any]:
+    from mixtures.config import load_config
+
+    # Table 1 (proportions, epochs at 1.4T, disk sizes) from its one home, mixtures/llama1.yaml
+    table1 = load_config()
+    disk = {t.name: float(t.disk_bytes) for t in table1.sources}
     assumptions: list[str] = []
     measured: list[str] = []
     cc = results.get("cc")
@@ -69,7 +46,8 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
     measured.append(f"CommonCrawl stages on {cc['documents']} sample documents, machine {cc.get('machine')}")
     cc_in = CC_DUMPS * CC_WET_TB_PER_DUMP * TB
     assumptions.append(f"CommonCrawl input: {CC_DUMPS} dumps x {CC_WET_TB_PER_DUMP} TB of WET text (CCNet paper, 2019)")
-    removed = cc.get("dedup_removed_char_share") or 0.7
+    removed = cc.get("dedup_removed_char_share")
+    removed = 0.7 if removed is None else removed
     assumptions.append(
         f"line dedup removes {removed:.0%} of characters (measured on the bench input; "
         "CCNet reports ~70% of CommonCrawl text in duplicated paragraphs)"
@@ -122,7 +100,7 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
         )
     src_bench = {**results.get("sources_a", {}), **results.get("sources_b", {})}
     for s in ("c4", "github", "wikipedia", "books", "arxiv", "stackexchange"):
-        vol = DISK[s] * RAW_OVER_CLEAN[s]
+        vol = disk[s] * RAW_OVER_CLEAN[s]
         mb_s = (src_bench.get(s) or {}).get("mb_per_s")
         note = "measured" if mb_s else "assumed"
         if s == "c4":
@@ -130,10 +108,10 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
         add(s, "clean", vol, mb_s or DEFAULTS_MB_S[s], note)
         if not mb_s:
             assumptions.append(f"{s}: {DEFAULTS_MB_S[s]} MB/s per core (no bench result)")
-    text_total = sum(DISK.values())
+    text_total = sum(disk.values())
     tok = results.get("tokenizer", {}).get("encode_mb_per_s", 1.5)
     add("all", "tokenize", text_total, tok, "measured" if "tokenizer" in results else "assumed")
-    unique_tokens = sum(PROPORTION[s] * 1.4e12 / EPOCHS_14T[s] for s in DISK)
+    unique_tokens = sum(t.paper_available_tokens(table1.reference_tokens) for t in table1.sources)
     shuffle_per_mb = (results.get("dedup_scaling", {}).get("rows") or [{}])[-1].get("shuffle_bytes_per_input_mb")
     if shuffle_per_mb is None:
         shuffle_per_mb = 1.2e6
@@ -163,7 +141,7 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
         "cost": cpu_hours * price,
         "shuffle_tb": cc_in / 1e6 * shuffle_per_mb / TB,
         "disk_tb": {
-            "raw_input": (cc_in + sum(DISK[s] * RAW_OVER_CLEAN[s] for s in RAW_OVER_CLEAN)) / TB,
+            "raw_input": (cc_in + sum(disk[s] * RAW_OVER_CLEAN[s] for s in RAW_OVER_CLEAN)) / TB,
             "clean_parquet": text_total * PARQUET_RATIO / TB,
             "token_datasets": unique_tokens * 2 / TB,
             "mixture": mix_bytes / TB,

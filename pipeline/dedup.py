@@ -18,7 +18,7 @@ run by default, or N consecutive input files (CCNet: 50 of 1600 shards).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -174,12 +174,32 @@ class KeyById(beam.DoFn):
         yield doc.id, doc
 
 
-class RemoveDuplicateLines(beam.DoFn):
+class _LineRemover(beam.DoFn):
+    """What both dedup modes end with: drop a document's marked lines, count the characters, drop
+    documents left empty, and record the original size."""
+
     def setup(self) -> None:
         warm_up()
         self._chars_in = Metrics.counter(NAMESPACE, "dedup.chars_in")
         self._chars_removed = Metrics.counter(NAMESPACE, "dedup.chars_removed")
         self._empty = Metrics.counter(NAMESPACE, "drop.dedup_empty")
+
+    def _remove(self, doc: Document, duplicated: Collection[bytes]) -> Document | None:
+        text, removed = remove_lines(doc.text, duplicated)
+        self._chars_in.inc(len(doc.text))
+        self._chars_removed.inc(removed)
+        if not text.strip():
+            self._empty.inc()
+            return None
+        meta = {k: v for k, v in doc.meta.items() if k != INPUT_INDEX}
+        meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
+        meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
+        return Document(doc.id, doc.source, text, meta)
+
+
+class RemoveDuplicateLines(_LineRemover):
+    def setup(self) -> None:
+        super().setup()
         self._id_clash = Metrics.counter(NAMESPACE, "drop.duplicate_document_id")
 
     def process(self, element: tuple[str, dict[str, list]]) -> Iterator[Document]:
@@ -189,18 +209,9 @@ class RemoveDuplicateLines(beam.DoFn):
             return
         if len(docs) > 1:  # ids are unique per source; a clash means the same record read twice
             self._id_clash.inc(len(docs) - 1)
-        doc = docs[0]
-        duplicated = {h for hashes in mark_lists for h in hashes}
-        text, removed = remove_lines(doc.text, duplicated)
-        self._chars_in.inc(len(doc.text))
-        self._chars_removed.inc(removed)
-        if not text.strip():
-            self._empty.inc()
-            return
-        meta = {k: v for k, v in doc.meta.items() if k != INPUT_INDEX}
-        meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
-        meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
-        yield Document(doc.id, doc.source, text, meta)
+        out = self._remove(docs[0], {h for hashes in mark_lists for h in hashes})
+        if out is not None:
+            yield out
 
 
 class DedupLines(beam.PTransform):

@@ -18,15 +18,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
 from filters.base import Drop, Step
-from filters.dedup import remove_lines
-from filters.normalize import warm_up
-from pipeline.dedup import MAX_BUFFERED_REFS, FindDuplicates, HashLines
-from pipeline.document import Document, Meta
+from pipeline.dedup import MAX_BUFFERED_REFS, FindDuplicates, HashLines, _LineRemover
+from pipeline.document import Document
 from pipeline.sources import reader_for
-from pipeline.transforms import INPUT_INDEX, NAMESPACE
+from pipeline.transforms import INPUT_INDEX
 
 
 class HashLinesWithFile(HashLines):
@@ -56,20 +53,17 @@ def _ignore(reason: str, n: int = 1) -> None:
     """Pass 2 re-reads what pass 1 already counted: its skips and drops are not counted again."""
 
 
-class RereadAndRemove(beam.DoFn):
+class RereadAndRemove(_LineRemover):
     def __init__(self, source: str, reader_options: dict[str, Any], pre_steps: list[Step]) -> None:
         self.source = source
         self.reader_options = reader_options
         self.pre_steps = pre_steps
 
     def setup(self) -> None:
-        warm_up()
+        super().setup()
         self._read = reader_for(self.source)
         for step in self.pre_steps:
             step.setup()
-        self._chars_in = Metrics.counter(NAMESPACE, "dedup.chars_in")
-        self._chars_removed = Metrics.counter(NAMESPACE, "dedup.chars_removed")
-        self._empty = Metrics.counter(NAMESPACE, "drop.dedup_empty")
 
     def process(self, element: tuple[int, dict[str, list]]) -> Iterator[Document]:
         file_index, grouped = element
@@ -86,16 +80,9 @@ class RereadAndRemove(beam.DoFn):
                     break
                 doc = out
             else:
-                text, removed = remove_lines(doc.text, marks.get(doc.id, ()))
-                self._chars_in.inc(len(doc.text))
-                self._chars_removed.inc(removed)
-                if not text.strip():
-                    self._empty.inc()
-                    continue
-                meta = {k: v for k, v in doc.meta.items() if k != INPUT_INDEX}
-                meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
-                meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
-                yield Document(doc.id, doc.source, text, meta)
+                out = self._remove(doc, marks.get(doc.id, ()))
+                if out is not None:
+                    yield out
 
 
 class DedupLinesByRereading(beam.PTransform):

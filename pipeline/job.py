@@ -19,29 +19,29 @@ TARGET_SHARD_BYTES = 256 * 1024 * 1024
 
 
 def expand_inputs(patterns: list[str]) -> list[str]:
-    """Expand globs through Beam's FileSystems (local, gs://, s3://); sorted, de-duplicated."""
+    """Input paths, sorted (see input_sizes)."""
+    return sorted(input_sizes(patterns))
+
+
+def input_sizes(patterns: list[str]) -> dict[str, int]:
+    """{path: bytes} of every input, globs expanded through Beam's FileSystems (local, gs://, s3://).
+    A local folder (a GitHub source tree) is one input, passed whole to the reader."""
     from apache_beam.io.filesystems import FileSystems
 
-    paths: set[str] = set()
     sizes: dict[str, int] = {}
     for pattern in patterns:
-        if "://" not in pattern and os.path.isdir(pattern):  # a source tree: one input, not its files
-            paths.add(pattern.rstrip("/"))
+        if "://" not in pattern and os.path.isdir(pattern):
             sizes[pattern.rstrip("/")] = 0
             continue
         for m in FileSystems.match([pattern])[0].metadata_list:
-            paths.add(m.path)
             sizes[m.path] = m.size_in_bytes
-        # a folder (e.g. a GitHub source tree) is passed to the reader as one input
         if "://" not in pattern:
             for d in glob.glob(pattern):
                 if os.path.isdir(d):
-                    paths.add(d.rstrip("/"))
                     sizes[d.rstrip("/")] = 0
-    if not paths:
+    if not sizes:
         raise FileNotFoundError(f"no input files match {' '.join(patterns)}")
-    expand_inputs.sizes = sizes  # type: ignore[attr-defined]
-    return sorted(paths)
+    return sizes
 
 
 def metrics_to_stats(result: Any) -> dict[str, Any]:
@@ -87,8 +87,9 @@ def run_job(
     from pipeline.transforms import CountAs, ReadFiles
 
     spec = job_for(source)
-    paths = expand_inputs(inputs)
-    total_bytes = sum(expand_inputs.sizes.values())  # type: ignore[attr-defined]
+    sizes = input_sizes(inputs)
+    paths = sorted(sizes)
+    total_bytes = sum(sizes.values())
     if num_shards <= 0:
         num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
     log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)

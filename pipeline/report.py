@@ -75,9 +75,8 @@ def _cc_column(out: str, column: str) -> list[float]:
 
     vals: list[float] = []
     for p in sorted(glob.glob(os.path.join(out, "clean", "common_crawl", "*.parquet"))):
-        t = pq.read_table(p)
-        if column in t.column_names:
-            vals += [v for v in t[column].to_pylist() if v is not None]
+        if column in pq.read_schema(p).names:  # one column, not the whole shard with its text
+            vals += [v for v in pq.read_table(p, columns=[column])[column].to_pylist() if v is not None]
     return vals
 
 
