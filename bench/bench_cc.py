@@ -24,7 +24,7 @@ import unicodedata
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from filters.dedup import line_hashes  # noqa: E402
+from filters.dedup import line_keys  # noqa: E402
 from filters.langid import LangIdStep, default_lid_model_path, load_fasttext  # noqa: E402
 from filters.normalize import UNICODE_PUNCT, warm_up  # noqa: E402
 from filters.perplexity import DocScorer, PerplexityStep, lm_paths  # noqa: E402
@@ -116,7 +116,7 @@ def main() -> None:
 
     # 1. dedup normalise + SHA-1 (ours: whole-document translate) vs cc_net-style per-line code, and vs
     #    the floor of SHA-1 alone on the raw lines
-    ours = timed(lambda ds: [line_hashes(d.text) for d in ds], docs, args.repeat)
+    ours = timed(lambda ds: [line_keys(d.text) for d in ds], docs, args.repeat)
     ccnet = timed(
         lambda ds: [[hashlib.sha1(ccnet_dedup_norm(x).encode()).digest()[:8] for x in d.text.split("\n")] for d in ds],
         docs,

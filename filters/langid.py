@@ -35,10 +35,11 @@ def load_fasttext(path: str):  # -> fasttext.FastText._FastText
     return fasttext.load_model(path)
 
 
-def predict_lang(model, text: str) -> tuple[str, float]:  # noqa: ANN001
-    """Top language and its probability. Newlines become spaces: fastText predicts one line, and
-    CCNet's `replace("\\n", "")` glues the last word of a line to the first of the next."""
-    labels, probs = model.predict(text.replace("\n", " "), k=1)
+def predict_lang(model, text: str, glue_lines: bool = False) -> tuple[str, float]:  # noqa: ANN001
+    """Top language and its probability. fastText predicts one line: by default newlines become
+    spaces; `glue_lines` deletes them as released cc_net does (gluing the last word of a line to the
+    first of the next)."""
+    labels, probs = model.predict(text.replace("\n", "") if glue_lines else text.replace("\n", " "), k=1)
     if not labels:
         return "unknown", 0.0
     return labels[0][len(LABEL_PREFIX) :], float(min(1.0, probs[0]))
@@ -46,13 +47,19 @@ def predict_lang(model, text: str) -> tuple[str, float]:  # noqa: ANN001
 
 class LangIdStep(SimpleStep):
     """Keep documents whose top language is in `langs` with probability >= threshold; lang and
-    lang_score (rounded to 2 decimals, as CCNet) go to meta."""
+    lang_score (rounded to 2 decimals, as CCNet) go to meta. `semantics="ccnet"` is released cc_net:
+    newlines deleted before prediction, and the score rounded *before* the threshold test."""
 
     name = "lid"
 
     def __init__(
-        self, langs: tuple[str, ...] | list[str] = ("en",), threshold: float = 0.5, model_path: str | None = None
+        self,
+        langs: tuple[str, ...] | list[str] = ("en",),
+        threshold: float = 0.5,
+        model_path: str | None = None,
+        semantics: str = "paper",
     ) -> None:
+        self.ccnet = semantics == "ccnet"
         self.langs = frozenset(langs)
         self.threshold = threshold
         self.model_path = model_path
@@ -69,7 +76,9 @@ class LangIdStep(SimpleStep):
     def __call__(self, doc: Document) -> StepResult:
         if self._model is None:
             self.setup()
-        lang, score = predict_lang(self._model, doc.text)
+        lang, score = predict_lang(self._model, doc.text, glue_lines=self.ccnet)
+        if self.ccnet:
+            score = round(score, 2)
         if score < self.threshold:
             return Drop("lang_score_low")
         if lang not in self.langs:

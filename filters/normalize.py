@@ -1,13 +1,28 @@
-"""CCNet's two text normalisations, written for speed (whole-document `str.translate` in C instead of
-per-character Python loops).
+"""CCNet's two text normalisations, step for step and in CCNet's order, written for speed (whole-document
+regex passes in C instead of CCNet's per-line regexes and per-character Python loops).
 
-- `dedup_lines(text)`: the line-dedup key of CCNet `normalize_for_dedup`: strip, lower-case, every
-  digit to 0, drop the Unicode punctuation of CCNet's table and non-printing characters (code points
-  0-31 and 127-159). ASCII punctuation stays and accents stay, exactly as CCNet's code (its paper says
-  accents are removed; its code does not, and we follow the code so hashes agree).
-- `lm_normalize(line)`: the perplexity-model normalisation of CCNet `text_normalizer.normalize`: strip,
-  lower-case, strip accents (NFD, drop combining marks), digits to 0, Unicode punctuation mapped to ASCII,
-  non-printing characters dropped.
+Both work on one line at a time exactly as cc_net's `text_normalizer.py` does: the line is stripped
+first (Python `str.strip()`, so Unicode whitespace such as U+0085 or U+3000 goes too), an empty line is
+returned as "", and nothing is stripped afterwards: a line that begins or ends with a removed character
+keeps the whitespace that removal reveals ("hello …" -> "hello ").
+
+- `normalize_for_dedup(line)` (cc_net `normalize_for_dedup`, the line-dedup key): strip, lower-case,
+  every Unicode decimal digit (`\\d`) to "0", then drop CCNet's Unicode punctuation (the keys of
+  `UNICODE_PUNCT`) and the non-printing characters (code points 0-31 and 127-159). ASCII punctuation and
+  accents stay, as in CCNet's code (its paper says accents are removed; its code does not, and we follow
+  the code so keys agree). Digits go first, so the fullwidth "１" (a digit and a punctuation key) is "0".
+- `lm_normalize(line)` (cc_net `normalize` with its defaults, for the perplexity model): strip,
+  lower-case, strip accents (NFD, drop category Mn; the NFD form is kept, as CCNet's), digits to "0",
+  Unicode punctuation mapped through `UNICODE_PUNCT` ("—" -> " - ", "…" -> "..."), non-printing
+  characters dropped.
+
+`dedup_lines(text)` and `lm_normalize_lines(text)` give the same result as calling the per-line function
+on every line of `text.split("\\n")`: they strip each line, join the stripped lines with "\\n" and run the
+passes over the whole text once. That is exact because "\\n" is kept out of every removed class (the text
+splits back into as many lines), none of the passes makes a "\\n", and none looks across one (lower-casing's
+final-sigma rule and NFD's reordering of combining marks both stop at "\\n" as at the end of a string).
+bench/check_ccnet_normalize.py checks all of this against cc_net's own code; docs/normalisation.md
+describes it.
 """
 
 from __future__ import annotations
@@ -27,19 +42,23 @@ UNICODE_PUNCT: dict[str, str] = {
 
 NON_PRINTING = [c for c in range(32)] + list(range(127, 160))
 
-# Regexes run in C over the whole document at once: several times faster than CCNet's per-line
-# regexes plus per-character Python loops, and than `str.translate` with a dict (which leaves CPython's
-# ASCII fast path as soon as a document holds one non-ASCII character). "\n" is kept out of the
-# non-printing class so the document can be split into lines afterwards.
+# Regexes run in C over the whole text at once: several times faster than CCNet's per-line regexes plus
+# per-character Python loops, and than `str.translate` with a dict (which leaves CPython's ASCII fast path
+# as soon as a text holds one non-ASCII character). The `_LINES` classes leave "\n" out, so a document
+# whose stripped lines were joined with "\n" splits back into the same lines; the `_LINE` classes hold
+# every non-printing character, "\n" included, for a single line that contains one (CCNet removes it).
 _DIGIT = re.compile(r"\d")  # every Unicode decimal digit, as CCNet's DIGIT_RE
-_NON_PRINTING = re.compile("[" + "".join(re.escape(chr(c)) for c in NON_PRINTING if c != 10) + "]")
-_PUNCT_OR_NON_PRINTING = re.compile(
-    "["
-    + "".join(re.escape(c) for c in UNICODE_PUNCT)
-    + "".join(re.escape(chr(c)) for c in NON_PRINTING if c != 10)
-    + "]"
-)
 _PUNCT = re.compile("[" + "".join(re.escape(c) for c in UNICODE_PUNCT) + "]")
+
+
+def _removed_class(chars: list[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+_NON_PRINTING_LINE = _removed_class([chr(c) for c in NON_PRINTING])
+_NON_PRINTING_LINES = _removed_class([chr(c) for c in NON_PRINTING if c != 10])
+_PUNCT_OR_NON_PRINTING_LINE = _removed_class(list(UNICODE_PUNCT) + [chr(c) for c in NON_PRINTING])
+_PUNCT_OR_NON_PRINTING_LINES = _removed_class(list(UNICODE_PUNCT) + [chr(c) for c in NON_PRINTING if c != 10])
 
 
 # Combining marks (category Mn). The class is split by plane: a character class of Basic Multilingual
@@ -67,15 +86,31 @@ def _combining_marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return bmp, astral
 
 
+def _stripped_lines(text: str) -> str:
+    """Every line of `text` stripped (Python `str.strip()`), joined again with "\\n"."""
+    return "\n".join([line.strip() for line in text.split("\n")])
+
+
+def _dedup(stripped: str, removed: re.Pattern[str]) -> str:
+    # CCNet's order: lower-case, digits to 0, then drop Unicode punctuation and non-printing characters
+    return removed.sub("", _DIGIT.sub("0", stripped.lower()))
+
+
 def dedup_lines(text: str) -> list[str]:
-    """The dedup-normalised form of every line of `text` (same length and order as text.split("\\n")).
-    Digits go to 0 before punctuation is removed, as in CCNet (so the fullwidth "１" becomes "0")."""
-    normalized = _PUNCT_OR_NON_PRINTING.sub("", _DIGIT.sub("0", text.lower()))
-    return [line.strip() for line in normalized.split("\n")]
+    """`normalize_for_dedup` of every line of `text`, in one pass (same length and order as
+    text.split("\\n")). As in CCNet only the strip comes before the test for an empty line: a line empty
+    after strip, or made only of removed characters ("…"), gives ""; one whose removals leave spaces
+    ("… …" -> " ") gives those spaces."""
+    return _dedup(_stripped_lines(text), _PUNCT_OR_NON_PRINTING_LINES).split("\n")
 
 
 def normalize_for_dedup(line: str) -> str:
-    return dedup_lines(line.replace("\n", " "))[0]
+    """CCNet `normalize_for_dedup`: strip, lower-case, digits to 0, drop Unicode punctuation and
+    non-printing characters (a "\\n" inside `line` is one of them), nothing stripped afterwards."""
+    line = line.strip()
+    if not line:
+        return line
+    return _dedup(line, _PUNCT_OR_NON_PRINTING_LINE)
 
 
 def strip_accents(text: str) -> str:
@@ -88,17 +123,26 @@ def strip_accents(text: str) -> str:
     return text
 
 
-def lm_normalize_lines(text: str) -> list[str]:
-    """LM-normalised lines of a document (one per input line, empty lines kept as "")."""
-    t = _DIGIT.sub("0", strip_accents(text.lower()))
+def _lm(stripped: str, non_printing: re.Pattern[str]) -> str:
+    # CCNet's order: lower-case, strip accents, digits to 0, map Unicode punctuation, drop non-printing
+    t = _DIGIT.sub("0", strip_accents(stripped.lower()))
     if not t.isascii():  # CCNet's punctuation is all non-ASCII: nothing to map in ASCII text
         t = _PUNCT.sub(lambda m: UNICODE_PUNCT[m.group()], t)
-    t = _NON_PRINTING.sub("", t)
-    return [line.strip() for line in t.split("\n")]
+    return non_printing.sub("", t)
+
+
+def lm_normalize_lines(text: str) -> list[str]:
+    """`lm_normalize` of every line of `text`, in one pass (one per input line, empty lines kept as "")."""
+    return _lm(_stripped_lines(text), _NON_PRINTING_LINES).split("\n")
 
 
 def lm_normalize(line: str) -> str:
-    return lm_normalize_lines(line.replace("\n", " "))[0]
+    """CCNet `text_normalizer.normalize` with its defaults: strip, lower-case, strip accents, digits to
+    0, map Unicode punctuation, drop non-printing characters ("\\n" included), nothing stripped afterwards."""
+    line = line.strip()
+    if not line:
+        return line
+    return _lm(line, _NON_PRINTING_LINE)
 
 
 def warm_up() -> None:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 
 from filters.base import Drop, SimpleStep, StepResult, local_path
-from filters.normalize import lm_normalize_lines, warm_up
+from filters.normalize import lm_normalize, lm_normalize_lines, warm_up
 from pipeline.document import Document, Meta
 
 DEFAULT_CUTOFFS: dict[str, tuple[float, float]] = {"en": (340.0, 520.0)}
@@ -48,6 +48,16 @@ class DocScorer:
             return []
         # one batched call for the whole document instead of one per line
         return [" ".join(pieces) for pieces in self.sp.encode(lines, out_type=str)]
+
+    def document_perplexity(self, text: str) -> float | None:
+        """Released cc_net: the whole page normalised into one line, scored as one sentence."""
+        norm = lm_normalize(text)  # cc_net's normalize on the whole text: "\n" goes as non-printing
+        if not norm:
+            return None
+        pieces = self.sp.encode(norm, out_type=str)
+        if not pieces:
+            return None
+        return round(10.0 ** (-self.lm.score(" ".join(pieces)) / (len(pieces) + 1)), 1)
 
     def perplexity(self, text: str) -> float | None:
         log_score, length = 0.0, 0
@@ -93,11 +103,13 @@ def bucket_of(pp: float, cutoffs: tuple[float, float]) -> str:
 
 class PerplexityStep(SimpleStep):
     """Score perplexity per language (meta `perplexity`); documents of a language without a model
-    pass with no score. Empty-after-normalisation documents are dropped."""
+    pass with no score. Empty-after-normalisation documents are dropped. `semantics="ccnet"` scores
+    the page as one line, as released cc_net does (see DocScorer.document_perplexity)."""
 
     name = "perplexity"
 
-    def __init__(self, lm_dir: str, langs: Sequence[str]) -> None:
+    def __init__(self, lm_dir: str, langs: Sequence[str], semantics: str = "paper") -> None:
+        self.whole_document = semantics == "ccnet"
         self.lm_dir = lm_dir
         self.langs = tuple(langs)
         self._scorers: dict[str, DocScorer] | None = None
@@ -123,7 +135,7 @@ class PerplexityStep(SimpleStep):
         scorer = self._scorers.get(doc.meta.get(Meta.LANG, ""))  # type: ignore[union-attr]
         if scorer is None:
             return doc
-        pp = scorer.perplexity(doc.text)
+        pp = scorer.document_perplexity(doc.text) if self.whole_document else scorer.perplexity(doc.text)
         if pp is None:
             return Drop("empty_after_normalisation")
         return doc.with_text(doc.text, **{Meta.PERPLEXITY: pp})

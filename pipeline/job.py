@@ -8,6 +8,8 @@ import glob
 import logging
 import math
 import os
+import shutil
+import tempfile
 import time
 from typing import Any
 
@@ -16,6 +18,7 @@ from pipeline.runner import add_runner_arguments, beam_args_for, make_pipeline, 
 
 log = logging.getLogger(__name__)
 TARGET_SHARD_BYTES = 256 * 1024 * 1024
+PROGRESS_EVERY_S = 10.0
 
 
 def expand_inputs(patterns: list[str]) -> list[str]:
@@ -82,7 +85,8 @@ def run_job(
 ) -> dict[str, Any]:
     import apache_beam as beam
 
-    from pipeline.jobs import job_for
+    from pipeline.jobs import FileJob, job_for
+    from pipeline.progress import ProgressMonitor
     from pipeline.store import schema_for, to_row, write_stats
     from pipeline.transforms import CountAs, ReadFiles
 
@@ -90,59 +94,81 @@ def run_job(
     sizes = input_sizes(inputs)
     paths = sorted(sizes)
     total_bytes = sum(sizes.values())
-    if num_shards <= 0:
-        num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
-    log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)
-    schema = schema_for(spec.meta_keys)
-    meta_keys = spec.meta_keys
-
-    # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
-    read_as = spec.reader_source(args) if spec.reader_source else source
+    # a local folder the workers write their progress into (see pipeline/progress.py)
+    progress_dir = None if dry_run else tempfile.mkdtemp(prefix="llama-data-progress-")
     p = make_pipeline(beam_args, dry_run=dry_run)
-    files = p | "ListFiles" >> beam.Create(list(enumerate(paths))) | "SpreadFiles" >> beam.Reshuffle()
-    # (index, path) of every input, for stages that read the inputs a second time (two-pass line dedup)
-    args.input_files = files
-    docs = files | f"Read:{source}" >> beam.ParDo(
-        ReadFiles(
-            read_as,
-            spec.reader_options(args),
-            tag_input_index=spec.tag_input_index,
-            label_as=source if read_as != source else None,
+    files = [(i, path, sizes[path]) for i, path in enumerate(paths)]
+    passes = 1
+    finish = None
+    if spec.build_files is not None:
+        # file-granular jobs (CommonCrawl): they read, clean and write one shard per input file themselves
+        job = FileJob(output=output, n_files=len(paths), total_bytes=total_bytes, progress_dir=progress_dir)
+        files_pc = p | "ListFiles" >> beam.Create(files) | "SpreadFiles" >> beam.Reshuffle()
+        passes, finish = spec.build_files(files_pc, args, job)
+        num_shards = len(paths)
+    else:
+        if num_shards <= 0:
+            num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
+        # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
+        read_as = spec.reader_source(args) if spec.reader_source else source
+        listed = p | "ListFiles" >> beam.Create(files) | "SpreadFiles" >> beam.Reshuffle()
+        docs = listed | f"Read:{source}" >> beam.ParDo(
+            ReadFiles(
+                read_as,
+                spec.reader_options(args),
+                tag_input_index=spec.tag_input_index,
+                label_as=source if read_as != source else None,
+                progress_dir=progress_dir,
+            )
         )
-    )
-    docs = spec.build(docs, args, output)
-    _ = (
-        docs
-        | "CountKept" >> beam.ParDo(CountAs("kept"))
-        | "ToRows" >> beam.Map(to_row, meta_keys)
-        | "WriteParquet"
-        >> beam.io.WriteToParquet(
-            os.path.join(output, "part"),
-            schema,
-            codec="zstd",
-            file_name_suffix=".parquet",
-            num_shards=num_shards,
-            shard_name_template="-SSSSS-of-NNNNN",
+        docs = spec.build(docs, args, output)
+        _ = (
+            docs
+            | "CountKept" >> beam.ParDo(CountAs("kept"))
+            | "ToRows" >> beam.Map(to_row, spec.meta_keys)
+            | "WriteParquet"
+            >> beam.io.WriteToParquet(
+                os.path.join(output, "part"),
+                schema_for(spec.meta_keys),
+                codec="zstd",
+                file_name_suffix=".parquet",
+                num_shards=num_shards,
+                shard_name_template="-SSSSS-of-NNNNN",
+            )
         )
-    )
+    log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)
     if dry_run:
         print_dry_run(beam_args, p)
         return {}
     if "://" not in output:
+        if os.path.isfile(output):
+            raise SystemExit(f"--output {output} is a file; give a folder (it is created if missing)")
         os.makedirs(output, exist_ok=True)
     clear_old_shards(output)
     t0 = time.time()
-    result = p.run()
-    result.wait_until_finish()
+    monitor = ProgressMonitor(progress_dir, total_bytes, passes, every_s=PROGRESS_EVERY_S)
+    try:
+        with monitor:
+            result = p.run()
+            result.wait_until_finish()
+        peak = monitor.peak_rss()
+    finally:
+        if finish is not None:
+            finish()
+        shutil.rmtree(progress_dir, ignore_errors=True)
     stats = metrics_to_stats(result)
     if stats.get("dedup.chars_in"):
         stats["dedup.removed_char_share"] = round(stats.get("dedup.chars_removed", 0) / stats["dedup.chars_in"], 4)
+    wall = time.time() - t0
     stats.update(
         source=source,
         inputs=len(paths),
         input_bytes=total_bytes,
         output_shards=num_shards,
-        wall_seconds=round(time.time() - t0, 2),
+        wall_seconds=round(wall, 2),
+        docs_per_second=round(stats.get("read", 0) / max(wall, 1e-9), 1),
+        input_mb_per_second=round(total_bytes / 1e6 / max(wall, 1e-9), 2),
+        peak_rss_mb=peak,
     )
     if "://" not in output:
         write_stats(output, stats)
@@ -152,30 +178,23 @@ def run_job(
 def print_stats(stats: dict[str, Any]) -> None:
     print(
         f"{stats['source']}: read {stats.get('read', 0)} documents from {stats['inputs']} files, "
-        f"kept {stats.get('kept', 0)} in {stats['wall_seconds']} s"
+        f"kept {stats.get('kept', 0)} in {stats['wall_seconds']} s ({stats.get('docs_per_second', 0)} docs/s, "
+        f"{stats.get('input_mb_per_second', 0)} MB/s of input)"
     )
+    peak = stats.get("peak_rss_mb")
+    if peak:
+        print(
+            f"  peak RSS {peak['total_mb']:.0f} MB (launcher {peak['launcher_mb']:.0f} MB, "
+            f"{peak['worker_processes']} worker processes {peak['workers_mb']:.0f} MB)"
+        )
     for kind in ("skipped", "dropped"):
         for reason, n in sorted(stats.get(kind, {}).items()):
             print(f"  {kind:8s} {reason:32s} {n}")
-    extra = {
-        k: v
-        for k, v in stats.items()
-        if k
-        not in (
-            "dropped",
-            "skipped",
-            "source",
-            "inputs",
-            "read",
-            "kept",
-            "wall_seconds",
-            "input_bytes",
-            "output_shards",
-            "files",
-        )
-    }
-    for k, v in sorted(extra.items()):
-        print(f"  {k:41s} {v}")
+    shown = {"dropped", "skipped", "source", "inputs", "read", "kept", "wall_seconds", "input_bytes"}
+    shown |= {"output_shards", "files", "docs_per_second", "input_mb_per_second", "peak_rss_mb"}
+    for k, v in sorted(stats.items()):
+        if k not in shown:
+            print(f"  {k:41s} {v}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -84,6 +84,68 @@ def write_shard(docs: Iterable[Document], path: str, meta_keys: Sequence[str], r
     return n
 
 
+class ShardWriter:
+    """Stream documents into one Parquet shard, written atomically (a temp name, renamed at the end)
+    and through Beam's FileSystems when the path is remote. Memory: one row group of rows, flushed
+    at `row_group` documents or `max_buffer_chars` characters of text, whichever comes first."""
+
+    def __init__(
+        self, path: str, meta_keys: Sequence[str], row_group: int = 2048, max_buffer_chars: int = 32 << 20
+    ) -> None:
+        self.path = path
+        self.meta_keys = tuple(meta_keys)
+        self.schema = schema_for(meta_keys)
+        self.row_group = row_group
+        self.max_buffer_chars = max_buffer_chars
+        self.count = 0
+        self._rows: list[dict[str, Any]] = []
+        self._chars = 0
+        self._remote = "://" in path
+        self._tmp = f"{path}.tmp-{os.getpid()}-{id(self)}"
+        if self._remote:
+            from apache_beam.io.filesystems import FileSystems
+
+            self._sink = FileSystems.create(self._tmp)
+        else:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self._sink = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()/abort()
+        self._writer = pq.ParquetWriter(self._sink, self.schema, compression="zstd")
+
+    def add(self, doc: Document) -> None:
+        self._rows.append(to_row(doc, self.meta_keys))
+        self._chars += len(doc.text)
+        self.count += 1
+        if len(self._rows) >= self.row_group or self._chars >= self.max_buffer_chars:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._writer.write_table(pa.Table.from_pylist(self._rows, self.schema))
+        self._rows, self._chars = [], 0
+
+    def close(self) -> int:
+        if self._rows or self.count == 0:
+            self._flush()
+        self._writer.close()
+        self._sink.close()
+        if self._remote:
+            from apache_beam.io.filesystems import FileSystems
+
+            if FileSystems.exists(self.path):
+                FileSystems.delete([self.path])
+            FileSystems.rename([self._tmp], [self.path])
+        else:
+            os.replace(self._tmp, self.path)
+        return self.count
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+            self._sink.close()
+        finally:
+            if not self._remote and os.path.exists(self._tmp):
+                os.remove(self._tmp)
+
+
 def shard_paths(path: str) -> list[str]:
     """The Parquet shards of an output folder (or a single file, or a glob), in name order."""
     if os.path.isdir(path):

@@ -11,6 +11,7 @@ from apache_beam.metrics import Metrics
 
 from filters.base import Drop, Step
 from pipeline.document import Document
+from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
 
 NAMESPACE = "llama_data"
@@ -40,7 +41,9 @@ class ReadFiles(beam.DoFn):
         reader_options: dict[str, Any] | None = None,
         tag_input_index: bool = False,
         label_as: str | None = None,
+        progress_dir: str | None = None,
     ) -> None:
+        self.progress_dir = progress_dir
         self.source = source
         self.reader_options = reader_options or {}
         # stages that group by input file (CCNet's dedup groups of N shards) need the file's index
@@ -53,17 +56,24 @@ class ReadFiles(beam.DoFn):
         self._skips = _Counters("skip.")
         self._docs = Metrics.counter(NAMESPACE, "read")
         self._files = Metrics.counter(NAMESPACE, "files")
+        self._progress = ProgressFile(self.progress_dir, "read")
 
-    def process(self, element: str | tuple[int, str]) -> Iterator[Document]:
-        index, path = element if isinstance(element, tuple) else (0, element)
+    def process(self, element: str | tuple[int, str] | tuple[int, str, int]) -> Iterator[Document]:
+        """element: a path, (input index, path) or (input index, path, bytes)."""
+        if isinstance(element, str):
+            element = (0, element)
+        index, path, size = (*element, 0) if len(element) == 2 else element
         self._files.inc()
+        progress = self._progress
         for doc in self._read(path, self._skips.inc, **self.reader_options):
             self._docs.inc()
+            progress.doc(len(doc.text))
             if self.label_as is not None:
                 doc = Document(doc.id, self.label_as, doc.text, doc.meta)
             if self.tag_input_index:
                 doc.meta[INPUT_INDEX] = index
             yield doc
+        progress.file_done(size)
 
 
 class ApplyStep(beam.DoFn):

@@ -1,71 +1,133 @@
-"""Line dedup as a Beam shuffle (TestPipeline + assert_that): CCNet paper semantics."""
+"""CCNet line dedup: the numpy arithmetic (filters/dedup.py) and the file-granular two-pass Beam job
+(pipeline/line_dedup.py) run through the CLI on small WET files, in both semantics."""
 
 from __future__ import annotations
 
-import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import assert_that, equal_to
+import json
+import os
 
-from pipeline.dedup import DedupLines
-from pipeline.document import Document
-from pipeline.transforms import INPUT_INDEX
+import numpy as np
+import pytest
+from wet_fixture import write_wet
 
+from filters.dedup import file_summary, find_duplicates, keep_masks, line_keys, split_by_prefix
+from pipeline.cli import main
+from pipeline.store import read_documents
 
-def _texts(docs):
-    return sorted((d.id, d.text) for d in docs)
-
-
-def _run(docs: list[Document], group_files: int = 0, expected=None) -> None:
-    with TestPipeline() as p:
-        out = p | beam.Create(docs) | DedupLines(group_files) | beam.Map(lambda d: (d.id, d.text))
-        assert_that(out, equal_to(expected))
+FILLER = "This sentence is only here so that the page passes the minimum length of the job. " * 4
 
 
-def test_line_repeated_across_documents_is_removed_from_all() -> None:
-    docs = [
-        Document("a", "common_crawl", "Menu | Home\nAlpha is the first letter.", {}),
-        Document("b", "common_crawl", "menu | home\nBeta is the second letter.", {}),  # same after normalising
-        Document("c", "common_crawl", "Gamma stays whole.\nDelta too.", {}),
+def _keep(docs: list[str], semantics: str) -> list[str]:
+    """Dedup a list of documents as one file, through the same functions the job uses."""
+    parts = [line_keys(d, hash_empty=semantics == "ccnet") for d in docs]
+    nlines = np.array([len(p) for p in parts])
+    keys = np.concatenate(parts)
+    uniq, flags = file_summary(keys, nlines, semantics)
+    marks, _, _ = find_duplicates([(0, uniq, flags)])
+    dups = marks[0][1] if marks else keys[:0]
+    keep = keep_masks(keys, nlines, np.unique(dups), semantics)
+    out, start = [], 0
+    for d, n in zip(docs, nlines):
+        lines = d.split("\n")
+        out.append("\n".join(line for line, k in zip(lines, keep[start : start + n]) if k))
+        start += n
+    return out
+
+
+def test_keys_are_ccnet_sha1_as_little_endian_uint64() -> None:
+    import hashlib
+
+    (k,) = line_keys("Hello 2020")
+    assert int(k) == int.from_bytes(hashlib.sha1(b"hello 0000").digest()[:8], "little")
+
+
+def test_paper_removes_every_copy_even_inside_one_document() -> None:
+    docs = ["Menu | Home\nAlpha is first.\nrepeat me\nRepeat me", "menu | home\nBeta is second."]
+    assert _keep(docs, "paper") == ["Alpha is first.", "Beta is second."]
+
+
+def test_ccnet_counts_documents_and_keeps_the_first_copy_inside_a_document() -> None:
+    docs = ["Menu | Home\nAlpha is first.\nrepeat me\nRepeat me\n\n", "menu | home\nBeta is second."]
+    # the repeat exists in one document only: its first copy stays; the empty lines hash like any line
+    assert _keep(docs, "ccnet") == ["Alpha is first.\nrepeat me\n", "Beta is second."]
+
+
+def test_empty_normalised_lines_go_in_paper_semantics() -> None:
+    assert _keep(["one line\n\n…\nanother line"], "paper") == ["one line\nanother line"]
+
+
+def test_prefix_shards_give_the_same_duplicates() -> None:
+    rng = np.random.default_rng(0)
+    files = [rng.integers(1, np.iinfo(np.uint64).max, 500, dtype=np.uint64) for _ in range(3)]
+    files[1][:50] = files[0][:50]
+    files[2][100:110] = files[1][100:110]
+    summaries = [file_summary(k, [len(k)], "paper") for k in files]
+
+    def marks(bits: int) -> dict[int, set[int]]:
+        shards: dict[int, list] = {}
+        for i, (u, f) in enumerate(summaries):
+            for prefix, sl in split_by_prefix(u, bits):
+                shards.setdefault(prefix, []).append((i, u[sl], f[sl]))
+        out: dict[int, set[int]] = {}
+        for parts in shards.values():
+            for i, keys in find_duplicates(parts)[0]:
+                out.setdefault(i, set()).update(int(x) for x in keys)
+        return out
+
+    whole = marks(0)
+    assert len(whole[0]) == 50 and len(whole[1]) == 60 and len(whole[2]) == 10
+    assert marks(4) == whole and len({p for p, _ in split_by_prefix(summaries[0][0], 4)}) > 8
+
+
+# --- the Beam job on WET files ---
+
+
+@pytest.fixture()
+def wet_files(tmp_path) -> list[str]:
+    a = [
+        ("https://a/1", f"Title one\nNav Bar\nFirst page text.\nSaid twice.\nSaid twice.\n{FILLER}one"),
+        ("https://a/2", f"Title two\nnav bar\nSecond page text.\n{FILLER}two"),
     ]
-    _run(
-        docs,
-        expected=[
-            ("a", "Alpha is the first letter."),
-            ("b", "Beta is the second letter."),
-            ("c", "Gamma stays whole.\nDelta too."),
-        ],
-    )
+    b = [("https://b/1", f"Title three\nNAV BAR\nThird page text.\n{FILLER}three")]
+    paths = [str(tmp_path / "a.warc.wet.gz"), str(tmp_path / "b.warc.wet.gz")]
+    write_wet(paths[0], a)
+    write_wet(paths[1], b, start=10)
+    return paths
 
 
-def test_line_repeated_within_one_document_is_removed_and_empty_docs_dropped() -> None:
-    docs = [
-        Document("a", "common_crawl", "Repeat me\nunique line one\nRepeat me", {}),
-        Document("b", "common_crawl", "Only boilerplate 2019\nOnly boilerplate 2020", {}),  # digits -> 0
-    ]
-    _run(docs, expected=[("a", "unique line one")])
+def _run(files: list[str], out: str, *extra: str) -> dict[str, str]:
+    assert main(["run", "common_crawl", "--input", *files, "--output", out, "--stop-after", "dedup", *extra]) == 0
+    return {d.meta["url"]: d.text for d in read_documents(out)}
 
 
-def test_dedup_groups_of_files() -> None:
-    # the shared line is duplicated only across groups when group_files=1: it survives in each group
-    docs = [
-        Document("a", "common_crawl", "shared line\nfirst", {INPUT_INDEX: 0}),
-        Document("b", "common_crawl", "shared line\nsecond", {INPUT_INDEX: 1}),
-    ]
-    _run(docs, group_files=1, expected=[("a", "shared line\nfirst"), ("b", "shared line\nsecond")])
-    _run(docs, group_files=0, expected=[("a", "first"), ("b", "second")])
+def test_job_paper_semantics(wet_files: list[str], tmp_path) -> None:
+    out = _run(wet_files, str(tmp_path / "paper"))
+    assert out["https://a/1"].split("\n")[:2] == ["Title one", "First page text."]  # nav bar and both repeats go
+    assert out["https://b/1"].startswith("Title three\nThird page text.")  # the nav bar of file a, in capitals
+    names = sorted(os.listdir(tmp_path / "paper"))
+    assert names == ["part-00000-of-00002.parquet", "part-00001-of-00002.parquet", "stats.json"]  # no keys left
+    stats = json.load(open(tmp_path / "paper" / "stats.json"))
+    assert stats["read"] == 3 and stats["kept"] == 3 and stats["dedup.duplicated_keys"] == 2
 
 
-def test_small_buffers_flush_mid_bundle_with_the_same_result() -> None:
-    # buffers of 1 ref force a flush after every document: the result must not depend on bundling
-    docs = [Document(f"d{i}", "common_crawl", f"shared nav\nunique {chr(97 + i)}", {}) for i in range(5)]
-    with TestPipeline() as p:
-        out = p | beam.Create(docs) | DedupLines(0, max_buffered=1) | beam.Map(lambda d: (d.id, d.text))
-        assert_that(out, equal_to([(f"d{i}", f"unique {chr(97 + i)}") for i in range(5)]))
+def test_job_ccnet_semantics(wet_files: list[str], tmp_path) -> None:
+    out = _run(wet_files, str(tmp_path / "ccnet"), "--semantics", "ccnet")
+    # the first line is the title, not text; a repeat inside one page keeps its first copy
+    assert out["https://a/1"].split("\n")[:2] == ["First page text.", "Said twice."]
+    titles = {d.meta["title"] for d in read_documents(str(tmp_path / "ccnet"))}
+    assert titles == {"Title one", "Title two", "Title three"}
 
 
-def test_a_wrong_expectation_fails() -> None:
-    import pytest
+def test_job_output_does_not_depend_on_prefix_shards_or_groups(wet_files: list[str], tmp_path) -> None:
+    base = _run(wet_files, str(tmp_path / "bits0"), "--dedup-prefix-bits", "0")
+    assert _run(wet_files, str(tmp_path / "bits5"), "--dedup-prefix-bits", "5") == base
+    for name in ("part-00000-of-00002.parquet", "part-00001-of-00002.parquet"):
+        assert (tmp_path / "bits0" / name).read_bytes() == (tmp_path / "bits5" / name).read_bytes()
+    # groups of one file: the nav bar line shared across the two files survives in b
+    grouped = _run(wet_files, str(tmp_path / "g1"), "--dedup-group-files", "1")
+    assert "NAV BAR" in grouped["https://b/1"] and grouped != base
 
-    docs = [Document("a", "common_crawl", "x line\ny line", {}), Document("b", "common_crawl", "x line\nz", {})]
-    with pytest.raises(Exception):
-        _run(docs, expected=[("a", "x line\ny line"), ("b", "x line\nz")])
+
+def test_no_dedup_is_one_pass_with_every_line(wet_files: list[str], tmp_path) -> None:
+    out = _run(wet_files, str(tmp_path / "nodedup"), "--no-dedup")
+    assert out["https://a/1"].count("Said twice.") == 2

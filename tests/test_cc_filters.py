@@ -9,9 +9,9 @@ import os
 import pytest
 
 from filters.base import Drop, MinLength
-from filters.dedup import as_uint64, line_hashes, remove_lines
+from filters.dedup import line_keys
 from filters.langid import LangIdStep
-from filters.normalize import dedup_lines, lm_normalize, normalize_for_dedup
+from filters.normalize import dedup_lines, lm_normalize, lm_normalize_lines, normalize_for_dedup
 from filters.perplexity import BucketStep, DocScorer, bucket_of, load_cutoffs, perplexity_from_scores
 from filters.quality import QualityStep, train_classifier
 from pipeline.document import Document, Meta
@@ -42,6 +42,8 @@ def test_normalize_for_dedup(line: str, expected: str) -> None:
 
 
 def test_lm_normalize_strips_accents_and_maps_punct() -> None:
+    # Unchanged by the strip-first fix: the outer spaces are stripped before "—" becomes " - ", and the
+    # line neither begins nor ends with a mapped character, so cc_net's order gives the same string.
     assert lm_normalize("  Café — «Crème» 42％ ") == 'cafe  -  "creme" 00%'
 
 
@@ -53,21 +55,89 @@ def test_strip_accents_in_every_plane() -> None:
 
 
 def test_dedup_lines_keeps_line_structure() -> None:
+    # Unchanged by the strip-first fix (no line begins or ends with a removed character): cc_net's
+    # normalize_for_dedup gives "a", "" (empty after strip, returned early) and "b 0".
     assert dedup_lines("A\n\nB 1") == ["a", "", "b 0"]
 
 
-def test_line_hash_is_first_8_bytes_of_sha1() -> None:
-    (h,) = line_hashes("Hello 2020")
-    assert h == hashlib.sha1(b"hello 0000").digest()[:8]
-    assert as_uint64(h) == int.from_bytes(hashlib.sha1(b"hello 0000").digest()[:8], "little")
+# cc_net text_normalizer.py strips each line FIRST and never after: whatever whitespace a removal (dedup)
+# or a mapping (LM) leaves at either end stays. Every expectation below was worked out by hand from
+# cc_net's normalize_for_dedup / normalize and checked against that code (bench/check_ccnet_normalize.py
+# runs the same comparison on the whole sample corpus).
+@pytest.mark.parametrize(
+    "line, dedup, lm",
+    [
+        ("hello …", "hello ", "hello ..."),  # removed at the end: the space before it stays
+        ("… hello", " hello", "... hello"),
+        ("…", "", "..."),  # only removed characters: empty for dedup, "..." for the LM
+        ("… …", " ", "... ..."),  # the space between two removed characters is revealed, not stripped
+        ("：x", "x", ":x"),
+        ("x：", "x", "x:"),
+        ("。开始", "开始", ".开始"),
+        ("结束。", "结束", "结束."),
+        ("—start", "start", " - start"),  # "—" maps to " - " for the LM, at either end too
+        ("end—", "end", "end - "),
+        ("mid—dle", "middle", "mid - dle"),
+        ("—", "", " - "),
+        ("Dash — here", "dash  here", "dash  -  here"),
+        ("\x01abc", "abc", "abc"),  # non-printing characters are not whitespace: removed, not stripped
+        ("abc\x7f", "abc", "abc"),
+        ("\x01 Abc \x7f", " abc ", " abc "),  # removal reveals the spaces: kept
+        ("\x85abc\x85", "abc", "abc"),  # U+0085 is whitespace to str.strip(): stripped first
+        ("a\x85b", "ab", "ab"),  # inside the line it is a non-printing character
+        ("a\x9fb\tc", "abc", "abc"),
+        ("１２３ ％", "000 ", "000 %"),  # fullwidth digits are \d: "0" before any punctuation step
+        ("Fullwidth １", "fullwidth 0", "fullwidth 0"),  # so the table's "１" -> '"' never applies
+        ("Ｆｕｌｌ", "ｆｕｌｌ", "ｆｕｌｌ"),  # fullwidth letters are lower-cased, not folded to ASCII
+        ("．end", "end", ". end"),
+        ("\u3000「Ｑ」\u3000", "ｑ", '"ｑ"'),  # ideographic spaces are stripped (before the quotes go)
+        ("ΟΔΟΣ", "οδος", "οδος"),  # final sigma: lower() of the stripped line
+        ("   ", "", ""),
+    ],
+)
+def test_ccnet_strip_first_edge_cases(line: str, dedup: str, lm: str) -> None:
+    assert normalize_for_dedup(line) == dedup
+    assert lm_normalize(line) == lm
+    assert dedup_lines(line) == [dedup]
+    assert lm_normalize_lines(line) == [lm]
 
 
-def test_remove_lines_drops_duplicates_and_empty() -> None:
-    text = "keep me\nnav bar\n\nalso keep"
-    (nav,) = line_hashes("Nav Bar")
-    new, removed = remove_lines(text, {nav})
-    assert new == "keep me\nalso keep"
-    assert removed == len(text) - len(new)
+def test_single_line_functions_drop_an_inner_newline() -> None:
+    # cc_net removes "\n" with the other non-printing characters (it is not a line break there)
+    assert normalize_for_dedup("A\nB") == "ab"
+    assert lm_normalize(" A\n— ") == "a - "
+
+
+MULTILINE_DOC = "Title —\n\n  … intro\n\x01ctrl\x7f\nend。\n１２３\n   \n— mid —\r\nΟΔΟΣ\nΣ"
+
+
+def test_multiline_documents_match_line_by_line() -> None:
+    lines = MULTILINE_DOC.split("\n")
+    dedup = dedup_lines(MULTILINE_DOC)
+    lm = lm_normalize_lines(MULTILINE_DOC)
+    assert len(dedup) == len(lm) == len(lines) == 10
+    for i, line in enumerate(lines):
+        assert dedup[i] == normalize_for_dedup(line)
+        assert lm[i] == lm_normalize(line)
+    assert dedup == ["title ", "", " intro", "ctrl", "end", "000", "", " mid ", "οδος", "σ"]
+    assert lm == ["title  - ", "", "... intro", "ctrl", "end.", "000", "", " -  mid  - ", "οδος", "σ"]
+
+
+def _sha1_key(b: bytes) -> int:
+    return int.from_bytes(hashlib.sha1(b).digest()[:8], "little")
+
+
+def test_line_of_only_spaces_after_removal_is_hashed() -> None:
+    # cc_net returns early only for a line empty after strip; "… …" normalises to " ", which is hashed
+    # like any other line (and deduplicated as usual); "…" normalises to "" and gets key 0 (dropped).
+    assert line_keys("…\n… …").tolist() == [0, _sha1_key(b" ")]
+    # released cc_net hashes the empty line too
+    assert line_keys("…\n… …", hash_empty=True).tolist() == [_sha1_key(b""), _sha1_key(b" ")]
+
+
+def test_line_key_is_first_8_bytes_of_sha1_little_endian() -> None:
+    (h,) = line_keys("Hello 2020").tolist()
+    assert h == _sha1_key(b"hello 0000")
 
 
 def test_min_length() -> None:

@@ -28,8 +28,9 @@ def _no_reader_options(args: argparse.Namespace) -> dict[str, Any]:
 class JobSpec:
     source: str
     meta_keys: tuple[str, ...]
-    # build(docs: PCollection[Document], args, output_dir) -> PCollection[Document]
-    build: Callable[..., Any]
+    # build(docs: PCollection[Document], args, output_dir) -> PCollection[Document]; `pipeline/job.py`
+    # reads the files, applies it and writes the shards (unused when build_files is set)
+    build: Callable[..., Any] | None = None
     add_arguments: Callable[[argparse.ArgumentParser], None] = _no_args
     reader_options: Callable[[argparse.Namespace], dict[str, Any]] = _no_reader_options
     help: str = ""
@@ -38,6 +39,20 @@ class JobSpec:
     # the source whose reader reads the input, when not `source` itself (C4 `--mode clean` reads WET);
     # documents are relabelled `source`
     reader_source: Callable[[argparse.Namespace], str] | None = None
+    # A file-granular job builds its whole pipeline on the PCollection of input files (index, path, bytes)
+    # and writes one shard per input file itself: build_files(files, args, FileJob) -> (passes over the
+    # input, a cleanup callable or None). When set, `build` is not used.
+    build_files: Callable[..., tuple[int, Callable[[], None] | None]] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FileJob:
+    """What `pipeline/job.py` tells a file-granular job about the run."""
+
+    output: str
+    n_files: int
+    total_bytes: int
+    progress_dir: str | None
 
 
 def job_for(source: str) -> JobSpec:

@@ -1,4 +1,4 @@
-"""The CommonCrawl job: CCNet's pipeline plus LLaMA's reference classifier (DESIGN.md section 3, row 1).
+"""The CommonCrawl job: CCNet's pipeline plus LLaMA's reference classifier.
 
 Order as CCNet's mine.py: length -> line dedup -> language ID -> perplexity -> buckets, then the
 Wikipedia-reference classifier. Dedup runs before LID because boilerplate lines skew LID and perplexity.
@@ -9,14 +9,24 @@ from __future__ import annotations
 import argparse
 import logging
 
+from filters.dedup import SEMANTICS
 from pipeline.document import Meta
-from pipeline.jobs import JobSpec
+from pipeline.jobs import FileJob, JobSpec
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("CCNet stages")
+    g.add_argument(
+        "--semantics",
+        choices=SEMANTICS,
+        default="paper",
+        help="paper (default): the CCNet paper's rules (every copy of a repeated line goes, perplexity "
+        "averaged over lines); ccnet: what released cc_net's code does (the WET body's first line "
+        "is the title, a line repeated inside one page keeps its first copy, LID on newline-glued "
+        "text with the score rounded first, the page scored as one line). See docs/common_crawl.md",
+    )
     g.add_argument("--min-length", type=int, default=300, help="drop documents under N characters (CCNet: 300)")
     g.add_argument(
         "--dedup-group-files",
@@ -25,14 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="line dedup within groups of N consecutive input files (CCNet: 50 of 1600 shards); "
         "0 = the whole input (default)",
     )
-    g.add_argument("--no-dedup", action="store_true", help="skip line dedup")
+    g.add_argument("--no-dedup", action="store_true", help="skip line dedup (one pass over the input)")
     g.add_argument(
-        "--dedup-mode",
-        choices=("reread", "shuffle"),
-        default="reread",
-        help="reread (default): only line hashes and marks are shuffled and each input file is read "
-        "again to drop the marked lines (CCNet's two passes); shuffle: documents travel through "
-        "the shuffle to meet their marks (one read, about twice the shuffle bytes)",
+        "--dedup-prefix-bits",
+        type=int,
+        default=-1,
+        help="split each dedup group's line keys into 2**N hash-prefix shards, one per worker at a time "
+        "(default: about one shard per GB of input)",
     )
     g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
     g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
@@ -55,34 +64,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 STAGES = ("length", "dedup", "lid", "perplexity", "quality")
 
 
-def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
+def steps_for(args: argparse.Namespace) -> tuple[list, list]:
+    """(steps before dedup, steps after dedup) for the options, in CCNet's order."""
     from filters.base import MinLength
+    from filters.ccnet import CCNetPage
     from filters.langid import LangIdStep
     from filters.perplexity import BucketStep, PerplexityStep, load_cutoffs
     from filters.quality import QualityStep
-    from pipeline.dedup import DedupLines
-    from pipeline.transforms import apply_steps
 
     langs = [x.strip() for x in args.langs.split(",") if x.strip()]
     last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
-    pre = [MinLength(args.min_length)]
-    docs = apply_steps(docs, pre)
-    if not args.no_dedup and last >= 1:
-        if args.dedup_mode == "reread" and getattr(args, "input_files", None) is not None:
-            from pipeline.dedup_files import DedupLinesByRereading
-
-            docs = docs | "DedupLines" >> DedupLinesByRereading(
-                args.input_files, "common_crawl", JOB.reader_options(args), pre, args.dedup_group_files
-            )
-        else:
-            docs = docs | "DedupLines" >> DedupLines(args.dedup_group_files)
+    pre = [CCNetPage()] if args.semantics == "ccnet" else []
+    pre.append(MinLength(args.min_length))
     if last < 2:
-        return docs
-    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model)]
+        return pre, []
+    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model, semantics=args.semantics)]
     if last < 3:
-        return apply_steps(docs, steps)
+        return pre, steps
     if args.lm_dir:
-        steps.append(PerplexityStep(args.lm_dir, langs))
+        steps.append(PerplexityStep(args.lm_dir, langs, semantics=args.semantics))
         keep = [b.strip() for b in args.keep_buckets.split(",") if b.strip()]
         steps.append(BucketStep(load_cutoffs(args.cutoffs), keep))
     else:
@@ -91,7 +91,32 @@ def build(docs, args: argparse.Namespace, output: str):  # noqa: ANN001, ANN201
         steps.append(QualityStep(args.quality_model, args.quality_threshold))
     else:
         log.warning("no --quality-model: reference classifier stage skipped")
-    return apply_steps(docs, steps)
+    return pre, steps
+
+
+def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
+    """The whole job on the PCollection of input files; see pipeline/line_dedup.py for its shape."""
+    from pipeline.line_dedup import FilePlan, clean_files_to_shards, prefix_bits_for, remove_keys_dir
+
+    pre, steps = steps_for(args)
+    dedup = not args.no_dedup and args.stop_after != "length"
+    bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
+    plan = FilePlan(
+        source="common_crawl",
+        reader_options={},
+        meta_keys=JOB.meta_keys,
+        output=job.output,
+        n_files=job.n_files,
+        pre_steps=tuple(pre),
+        steps=tuple(steps),
+        dedup=dedup,
+        semantics=args.semantics,
+        group_files=args.dedup_group_files,
+        prefix_bits=bits,
+        progress_dir=job.progress_dir,
+    )
+    clean_files_to_shards(files, plan)
+    return (2 if dedup else 1), (lambda: remove_keys_dir(plan)) if dedup else None
 
 
 JOB = JobSpec(
@@ -109,9 +134,8 @@ JOB = JobSpec(
         Meta.ORIGINAL_NLINES,
         Meta.ORIGIN,
     ),
-    build=build,
     add_arguments=add_arguments,
     help="CommonCrawl WET/WARC -> CCNet pipeline (length, line dedup, fastText LID, KenLM perplexity buckets) "
     "+ the Wikipedia-reference classifier",
-    tag_input_index=True,
+    build_files=build_files,
 )

@@ -1,0 +1,315 @@
+"""File-granular CCNet cleaning: two passes over the input files, one Parquet shard per input file.
+
+    files (index, path, bytes)
+      pass 1  HashFile: read, pre-steps (length), one uint64 key per line (numpy); the file's keys are
+              kept beside the output for pass 2 (8 bytes per line), and its *distinct* keys go out as
+              one element per (dedup group, hash-prefix shard)
+      GroupByPrefix -> FindDuplicates: per prefix shard, the sorted keys of every file of the group;
+              keys seen twice or more come back as (file, its duplicated keys)
+      JoinToFiles (CoGroupByKey on the file index)
+      pass 2  CleanFile: read the file again, drop the marked lines (one vectorised test per file),
+              run the remaining steps (LID, perplexity, buckets, classifier) and stream the kept
+              documents into part-<file>-of-<files>.parquet, written atomically
+
+Why this shape: Beam's elements are files and key arrays, never lines or documents, so the runner's
+per-element cost is paid a few times per file; documents never wait in memory (they stream from the
+reader into the shard writer); no worker holds more than one prefix shard of keys; and the output is
+byte-identical from run to run whatever the runner or worker count, since each shard is written by one
+DoFn call in input order. Each line is hashed once per run (pass 2 reads the keys pass 1 stored). The
+memory model is in docs/memory.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from filters.base import Drop, Step
+from filters.dedup import file_summary, find_duplicates, keep_masks, line_keys, split_by_prefix
+from filters.normalize import warm_up
+from pipeline.document import Document, Meta
+from pipeline.progress import ProgressFile
+from pipeline.sources import reader_for
+from pipeline.store import ShardWriter, shard_name
+from pipeline.transforms import NAMESPACE, _Counters
+
+KEYS_DIR = ".dedup-keys"  # under the output folder; removed when the job ends
+
+
+@dataclasses.dataclass(frozen=True)
+class FilePlan:
+    """Everything the per-file DoFns need (picklable: steps load their models in setup())."""
+
+    source: str
+    reader_options: dict[str, Any]
+    meta_keys: tuple[str, ...]
+    output: str
+    n_files: int
+    pre_steps: tuple[Step, ...]  # before dedup: the page transform, the length filter
+    steps: tuple[Step, ...]  # after dedup: LID, perplexity, buckets, classifier
+    dedup: bool = True
+    semantics: str = "paper"
+    group_files: int = 0  # dedup group: N consecutive input files; 0 = the whole input
+    prefix_bits: int = 0  # 2**bits hash-prefix shards per group
+    progress_dir: str | None = None
+
+    @property
+    def keys_dir(self) -> str:
+        return _join(self.output, KEYS_DIR)
+
+
+def prefix_bits_for(total_input_bytes: int, bytes_per_shard: int = 1 << 30) -> int:
+    """Enough prefix shards that each holds the keys of about 1 GB of input (~40 MB of keys)."""
+    return min(10, max(0, math.ceil(math.log2(max(1, total_input_bytes) / bytes_per_shard))))
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder.rstrip('/')}/{name}" if "://" in folder else os.path.join(folder, name)
+
+
+def _keys_path(plan: FilePlan, index: int) -> str:
+    return _join(plan.keys_dir, f"keys-{index:05d}.npz")
+
+
+def save_keys(path: str, keys: np.ndarray, nlines: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.savez(buf, keys=keys, nlines=nlines)
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(path) as f:
+            f.write(buf.getvalue())
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(buf.getbuffer())
+    os.replace(tmp, path)
+
+
+def load_keys(path: str) -> tuple[np.ndarray, np.ndarray]:
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as f:
+            data = np.load(io.BytesIO(f.read()))
+    else:
+        data = np.load(path)
+    return data["keys"], data["nlines"]
+
+
+def remove_keys_dir(plan: FilePlan) -> None:
+    if "://" in plan.output:
+        from apache_beam.io.filesystems import FileSystems
+
+        if FileSystems.exists(plan.keys_dir):
+            FileSystems.delete([plan.keys_dir])
+        return
+    import shutil
+
+    shutil.rmtree(plan.keys_dir, ignore_errors=True)
+
+
+def _apply(steps: tuple[Step, ...], doc: Document, drop) -> Document | None:  # noqa: ANN001
+    for step in steps:
+        out = step(doc)
+        if isinstance(out, Drop):
+            drop(out.reason)
+            return None
+        doc = out
+    return doc
+
+
+def _ignore(reason: str, n: int = 1) -> None:
+    """Pass 2 reads again what pass 1 counted: its skips and pre-step drops are not counted twice."""
+
+
+class _FileDoFn(beam.DoFn):
+    def __init__(self, plan: FilePlan, phase: str) -> None:
+        self.plan = plan
+        self.phase = phase
+
+    def setup(self) -> None:
+        warm_up()
+        self._read = reader_for(self.plan.source)
+        for step in (*self.plan.pre_steps, *self.plan.steps):
+            step.setup()
+        self._skips = _Counters("skip.")
+        self._drops = _Counters("drop.")
+        self._c = _Counters("")
+        self._progress = ProgressFile(self.plan.progress_dir, self.phase)
+
+
+class HashFile(_FileDoFn):
+    """Pass 1: one file -> its line keys stored for pass 2, and its distinct keys per prefix shard."""
+
+    def __init__(self, plan: FilePlan) -> None:
+        super().__init__(plan, "hash")
+
+    def process(self, element: tuple[int, str, int]) -> Iterator[tuple[int, tuple[int, bytes, bytes]]]:
+        index, path, size = element
+        plan, progress = self.plan, self._progress
+        hash_empty = plan.semantics == "ccnet"
+        parts: list[np.ndarray] = []
+        nlines: list[int] = []
+        read = 0
+        for doc in self._read(path, self._skips.inc, **plan.reader_options):
+            read += 1
+            progress.doc(len(doc.text))
+            doc = _apply(plan.pre_steps, doc, self._drops.inc)
+            if doc is None:
+                continue
+            k = line_keys(doc.text, hash_empty)
+            parts.append(k)
+            nlines.append(len(k))
+        keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+        counts = np.asarray(nlines, dtype=np.int64)
+        save_keys(_keys_path(plan, index), keys, counts)
+        uniq, flags = file_summary(keys, counts, plan.semantics)
+        group = index // plan.group_files if plan.group_files > 0 else 0
+        shuffled = 0
+        for prefix, sl in split_by_prefix(uniq, plan.prefix_bits):
+            k, f = uniq[sl].tobytes(), flags[sl].tobytes()
+            shuffled += len(k) + len(f)
+            yield (group << plan.prefix_bits) | prefix, (index, k, f)
+        self._c.inc("files")
+        self._c.inc("read", read)
+        self._c.inc("dedup.lines", len(keys))
+        self._c.inc("dedup.shuffle_bytes_keys", shuffled)
+        progress.file_done(size)
+
+
+class FindDuplicates(beam.DoFn):
+    """One prefix shard of one dedup group: which keys occur twice or more, handed back per file."""
+
+    def setup(self) -> None:
+        self._c = _Counters("")
+
+    def process(self, element: tuple[int, Any]) -> Iterator[tuple[int, bytes]]:
+        _, grouped = element
+        parts = [(i, np.frombuffer(k, dtype=np.uint64), np.frombuffer(f, dtype=bool)) for i, k, f in grouped]
+        marks, distinct, duplicated = find_duplicates(parts)
+        self._c.inc("dedup.distinct_keys", distinct)
+        self._c.inc("dedup.duplicated_keys", duplicated)
+        for index, keys in marks:
+            b = keys.tobytes()
+            self._c.inc("dedup.shuffle_bytes_marks", len(b))
+            yield index, b
+
+
+class CleanFile(_FileDoFn):
+    """Pass 2 (or the only pass without dedup): read a file, drop its marked lines, run the steps, and
+    stream the kept documents into the file's own shard."""
+
+    def __init__(self, plan: FilePlan) -> None:
+        super().__init__(plan, "clean" if plan.dedup else "read")
+
+    def setup(self) -> None:
+        super().setup()
+        self._meta = Metrics.counter(NAMESPACE, "kept")
+
+    def process(self, element: Any) -> Iterator[str]:
+        plan = self.plan
+        if plan.dedup:
+            index, grouped = element
+            if not grouped["file"]:
+                return
+            path, size = grouped["file"][0]
+            yield self._clean(index, path, size, list(grouped["marks"]))
+        else:
+            index, path, size = element
+            yield self._clean(index, path, size, None)
+
+    def _clean(self, index: int, path: str, size: int, marks: list[bytes] | None) -> str:
+        plan, progress, c = self.plan, self._progress, self._c
+        out_path = _join(plan.output, shard_name(index, plan.n_files))
+        writer = ShardWriter(out_path, plan.meta_keys)
+        if marks is not None:
+            keys, nlines = load_keys(_keys_path(plan, index))
+            dups = np.unique(np.concatenate([np.frombuffer(m, dtype=np.uint64) for m in marks])) if marks else keys[:0]
+            keep = keep_masks(keys, nlines, dups, plan.semantics)
+            skip, drop_pre = _ignore, _ignore
+        else:
+            skip, drop_pre = self._skips.inc, self._drops.inc
+        i = start = read = kept = chars_in = chars_removed = 0
+        try:
+            for doc in self._read(path, skip, **plan.reader_options):
+                read += 1
+                progress.doc(len(doc.text))
+                doc = _apply(plan.pre_steps, doc, drop_pre)
+                if doc is None:
+                    continue
+                if marks is not None:
+                    n = int(nlines[i])
+                    if doc.text.count("\n") + 1 != n:
+                        raise RuntimeError(
+                            f"{path}: document {doc.id} reads differently in the second pass "
+                            f"({doc.text.count(chr(10)) + 1} lines, {n} hashed); is the file changing?"
+                        )
+                    original = len(doc.text)
+                    chars_in += original
+                    doc = self._remove_lines(doc, keep[start : start + n])
+                    i, start = i + 1, start + n
+                    chars_removed += original - (len(doc.text) if doc is not None else 0)
+                    if doc is None:
+                        continue
+                doc = _apply(plan.steps, doc, self._drops.inc)
+                if doc is not None:
+                    writer.add(doc)
+                    kept += 1
+            if marks is not None and i != len(nlines):
+                raise RuntimeError(f"{path}: {len(nlines)} documents hashed in pass 1, {i} read in pass 2")
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        if marks is None:
+            c.inc("files")
+            c.inc("read", read)
+        else:
+            c.inc("dedup.chars_in", chars_in)
+            c.inc("dedup.chars_removed", chars_removed)
+        self._meta.inc(kept)
+        progress.file_done(size)
+        return out_path
+
+    def _remove_lines(self, doc: Document, keep: np.ndarray) -> Document | None:
+        text = doc.text
+        if not keep.all():
+            lines = text.split("\n")
+            text = "\n".join([line for line, k in zip(lines, keep.tolist()) if k])
+        empty = not keep.any() if self.plan.semantics == "ccnet" else not text.strip()
+        if empty:
+            self._drops.inc("dedup_empty")
+            return None
+        meta = dict(doc.meta)
+        meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
+        meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
+        return Document(doc.id, doc.source, text, meta)
+
+
+def clean_files_to_shards(files: beam.PCollection, plan: FilePlan) -> beam.PCollection:
+    """files (index, path, bytes) -> one shard path per file, written; everything else is counters.
+    Applied as top-level stages (not one composite) so `--dry-run` lists them."""
+    if not plan.dedup:
+        return files | "CleanAndWriteShards" >> beam.ParDo(CleanFile(plan))
+    marks = (
+        files
+        | "HashLines" >> beam.ParDo(HashFile(plan))
+        | "GroupByPrefix" >> beam.GroupByKey()
+        | "FindDuplicates" >> beam.ParDo(FindDuplicates())
+    )
+    by_index = files | "KeyByFile" >> beam.Map(lambda f: (f[0], (f[1], f[2])))
+    return (
+        {"file": by_index, "marks": marks}
+        | "JoinMarksToFiles" >> beam.CoGroupByKey()
+        | "RemoveLinesCleanAndWriteShards" >> beam.ParDo(CleanFile(plan))
+    )
