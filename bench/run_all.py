@@ -4,9 +4,14 @@ bench/results/<name>.json, the files `llama-data capacity` reads (by file stem).
     .venv/bin/python bench/run_all.py                  # each bench at its default (small) size
     .venv/bin/python bench/run_all.py --quick          # smaller sizes where the bench has a size option
     .venv/bin/python bench/run_all.py --only tokenizer mixture --dry-run
+    .venv/bin/python bench/run_all.py --only cc_scale     # the long CommonCrawl scale bench (not in the default set)
 
 The sample corpus (`llama-data samples`, built once into the cache) is the input of the benches that read
-one. bench_cc.py also needs the demo's models (`make demo`); without them it is reported and skipped.
+one. bench_cc.py and bench_cc_scale.py also need the demo's models (`make demo`); without them each is
+reported and skipped. bench_cc_scale.py (real-page corpus of ~45 MB, memory up to >= 1 GB of text; tens of
+minutes on a small machine) is not in the default set: name it with --only. Nor is bench_joins_scaling.py
+(`--only joins_scaling`: GitHub, C4, StackExchange and books jobs at 1x and 10x, ~15 MB and ~150 MB of
+text each, several minutes; peak RSS slope per MB of input).
 bench_train_gpu.py runs only where torch sees CUDA. A bench that fails does not stop the others; the exit
 status is 1 when any bench failed (a skip for want of the demo is not a failure).
 """
@@ -34,6 +39,7 @@ class Bench:
     quick: list[str] = field(default_factory=list)  # extra arguments under --quick
     headline: Callable[[dict], str] = lambda d: ""
     json: bool = True  # the script takes --json
+    default: bool = True  # run without --only (False: long benches, run only when named)
 
 
 def _sources(d: dict, names: tuple[str, ...]) -> str:
@@ -115,6 +121,39 @@ BENCHES = [
         ["--steps", "3", "--threads", "1"],
         lambda d: f"{d['tokens_per_s']:,.0f} tokens/s on {d['threads']} thread(s)",
     ),
+    Bench(
+        "cc_scale",
+        "bench_cc_scale.py",
+        lambda s, m: ["--models", m],
+        ["--quick"],
+        lambda d: (
+            ", ".join(
+                f"{k} {v['value']:.2f} ({'met' if v['met'] else 'missed'})"
+                for k, v in d.get("speed", {}).get("targets", {}).items()
+                if v["value"] is not None
+            )
+            + (
+                f"; memory slope {d['memory']['slope_least_squares']:.3f} MB/MB"
+                if d.get("memory", {}).get("slope_least_squares") is not None
+                else ""
+            )
+        ),
+        default=False,
+    ),
+    Bench(
+        "joins_scaling",
+        "bench_joins_scaling.py",
+        lambda s, m: ["--samples", s],
+        ["--quick"],
+        lambda d: (
+            ", ".join(
+                f"{k} {v['slope_mb_per_mb']:.2f} ({v['verdict']})" if v["slope_mb_per_mb"] is not None else f"{k} n/a"
+                for k, v in d["sources"].items()
+            )
+            + " MB RSS/MB"
+        ),
+        default=False,
+    ),
     # no --json option in this script; it is run for its printed table only
     Bench("train_gpu", "bench_train_gpu.py", lambda s, m: [], ["--steps", "5", "--warmup", "2"], json=False),
 ]
@@ -163,7 +202,7 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     args = ap.parse_args()
 
-    benches = [b for b in BENCHES if not args.only or b.name in args.only]
+    benches = [b for b in BENCHES if (b.name in args.only if args.only else b.default)]
     if not args.dry_run and any(b.name == "train_gpu" for b in benches) and not cuda_available():
         print("train_gpu: torch sees no CUDA device; skipped", flush=True)
         benches = [b for b in benches if b.name != "train_gpu"]
@@ -207,7 +246,7 @@ def main() -> int:
                         note = b.headline(json.load(f))
                 except (ValueError, KeyError, TypeError, IndexError) as e:
                     status, note, failed = "bad json", f"{type(e).__name__}: {e}", True
-        elif b.name == "cc" and "make demo" in tail:
+        elif b.name in ("cc", "cc_scale") and "make demo" in tail:
             status, note = "skipped", f"no demo models in {args.models}: {DEMO_MSG}"
             print(f"{b.name}: {note}", flush=True)
         else:

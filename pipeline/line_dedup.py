@@ -140,7 +140,8 @@ class _FileDoFn(beam.DoFn):
     def setup(self) -> None:
         warm_up()
         self._read = reader_for(self.plan.source)
-        for step in (*self.plan.pre_steps, *self.plan.steps):
+        # pass 1 runs only the pre-steps: it must not load (or hold memory for) the models of pass 2
+        for step in self.plan.pre_steps if self.phase == "hash" else (*self.plan.pre_steps, *self.plan.steps):
             step.setup()
         self._skips = _Counters("skip.")
         self._drops = _Counters("drop.")

@@ -109,6 +109,10 @@ def test_encode_and_mixture_portable_and_multiprocess_equal_direct(clean: str, t
             ["--runner=SparkRunner", "--spark_master_url=spark://h:7077", "--spark_job_server_jar=/j.jar"],
         ),
         (["--runner", "flink", "--flink-master", "h:8081"], ["--runner=FlinkRunner", "--flink_master=h:8081"]),
+        (
+            ["--runner", "portable", "--worker-start-timeout", "7"],
+            ["--runner=PortableRunner", "--job_endpoint=embed", "--worker_start_timeout=7"],
+        ),
         (["--workers", "2"], ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]),
     ],
 )
@@ -151,3 +155,17 @@ def test_dataflow_preset_requires_its_options(samples: str) -> None:
                 "--dry-run",
             ]
         )
+
+
+def test_dataflow_preset_leaves_the_setup_file_out_for_a_container_image() -> None:
+    """Workers get the project either from setup.py (the preset's default) or from an image that has it."""
+    from pipeline.cli import build_parser
+    from pipeline.runner import beam_args_for
+
+    argv = ["run", "arxiv", "--input", "x", "--output", "gs://b/o", "--runner", "dataflow"]
+    argv += ["--project", "p", "--region", "r", "--temp-location", "gs://b/tmp"]
+    args = build_parser().parse_args(argv)
+    assert any(a.startswith("--setup_file=") and a.endswith("setup.py") for a in beam_args_for(args, []))
+    image = ["--sdk_container_image=us-docker.pkg.dev/p/r/llama-data:1"]
+    out = beam_args_for(args, image)
+    assert not any(a.startswith("--setup_file") for a in out) and out[-1] == image[0]
