@@ -46,8 +46,11 @@ class ProgressFile:
         self.phase = phase
         self.docs = self.text_bytes = self.input_done = self.text_done = self.files = 0
         self._next = 0.0
+        self.started = 0.0  # wall clock of the first document, for the launcher's rates and ETA
 
     def doc(self, nchars: int) -> None:
+        if not self.docs:
+            self.started = time.time()
         self.docs += 1
         self.text_bytes += nchars
         if self.enabled and self.docs % 64 == 0 and time.monotonic() >= self._next:
@@ -70,6 +73,7 @@ class ProgressFile:
             "input_done": self.input_done,
             "text_done": self.text_done,
             "files": self.files,
+            "started": self.started,
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
         tmp = f"{self.path}.tmp"
@@ -104,27 +108,49 @@ def _eta(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def summarize(states: list[dict], total_input: int, passes: int, elapsed: float) -> str:
-    """One progress line. Input bytes count once per pass over the input (a two-pass dedup reads
-    everything twice); the part of a file not finished yet is estimated from its text read so far
-    at the input/text ratio of the files finished."""
-    docs = sum(s["docs"] for s in states if s["phase"] != "hash") if passes > 1 else sum(s["docs"] for s in states)
-    text = sum(s["text_bytes"] for s in states)
-    input_done = sum(s["input_done"] for s in states)
-    text_done = sum(s["text_done"] for s in states)
+def phase_elapsed(states: list[dict], now: float | None = None) -> dict[str, float]:
+    """Seconds since each pass's first document (the earliest over the workers that report it)."""
+    now = time.time() if now is None else now
+    first: dict[str, float] = {}
+    for st in states:
+        if st.get("started"):
+            first[st["phase"]] = min(first.get(st["phase"], now), st["started"])
+    return {p: now - t for p, t in first.items()}
+
+
+PHASE_ORDER = ("hash", "clean", "read")  # a two-pass job hashes, then cleans; a one-pass job reads
+
+
+def summarize(states: list[dict], total_input: int, passes: int, phase_elapsed: dict[str, float]) -> str:
+    """One progress line about the pass under way: its share of the input bytes (the part of a file not
+    finished yet is estimated from its text read so far at the input/text ratio of finished files),
+    its documents and MB of text, its rates, and the ETA of that pass (a pass-1 ETA says pass 2 follows)."""
+    by_phase: dict[str, list[dict]] = {}
+    for st in states:
+        by_phase.setdefault(st["phase"], []).append(st)
+    current = [p for p in PHASE_ORDER if p in by_phase]
+    if not current:
+        return "progress: starting (no input file opened yet)"
+    phase = current[-1]
+    ss = by_phase[phase]
+    docs = sum(x["docs"] for x in ss)
+    text = sum(x["text_bytes"] for x in ss)
+    input_done = sum(x["input_done"] for x in ss)
+    text_done = sum(x["text_done"] for x in ss)
     ratio = input_done / text_done if text_done else 0.0
-    done = input_done + ratio * (text - text_done)
-    work = max(1, total_input * passes)
-    share = min(1.0, done / work)
-    phases = sorted({s["phase"] for s in states})
+    share = min(1.0, (input_done + ratio * (text - text_done)) / max(1, total_input))
+    elapsed = max(phase_elapsed.get(phase, 0.0), 1e-9)
+    number = PHASE_ORDER.index(phase) + 1 if passes > 1 else 1
     line = (
-        f"progress [{'+'.join(phases) or 'starting'}]: {sum(s['docs'] for s in states):,} docs, "
-        f"{text / 1e6:,.1f} MB text read, {docs / max(elapsed, 1e-9):,.0f} docs/s, "
-        f"{text / 1e6 / max(elapsed, 1e-9):.2f} MB/s, "
-        f"{100 * share:.0f}% of {passes} x {total_input / 1e6:,.1f} MB input"
+        f"progress: pass {number}/{passes} ({phase}) {100 * share:.0f}% of {total_input / 1e6:,.1f} MB input, "
+        f"{docs:,} docs, {text / 1e6:,.1f} MB text, {docs / elapsed:,.0f} docs/s, {text / 1e6 / elapsed:.2f} MB/s"
     )
     if 0 < share < 1:
         line += f", ETA {_eta(elapsed * (1 - share) / share)}"
+        if number < passes:
+            line += f" for pass {number}, then pass {passes}"
+    elif share == 0:
+        line += ", ETA after the first file"
     return line
 
 
@@ -136,12 +162,10 @@ class ProgressMonitor:
         self.total_input = total_input
         self.passes = passes
         self.every_s = every_s
-        self.t0 = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="llama-data-progress", daemon=True)
 
     def __enter__(self) -> ProgressMonitor:
-        self.t0 = time.monotonic()
         self._thread.start()
         return self
 
@@ -152,7 +176,7 @@ class ProgressMonitor:
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
             states = read_states(self.folder)
-            log.info(summarize(states, self.total_input, self.passes, time.monotonic() - self.t0))
+            log.info(summarize(states, self.total_input, self.passes, phase_elapsed(states)))
 
     def peak_rss(self) -> dict[str, float]:
         """Peak RSS in MB: the launcher, every other process that reported, and their sum (an upper

@@ -99,6 +99,8 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
     from pipeline.line_dedup import FilePlan, clean_files_to_shards, prefix_bits_for, remove_keys_dir
 
     pre, steps = steps_for(args)
+    if getattr(args, "num_shards", 0):
+        log.warning("--num-shards is ignored by the CommonCrawl job: it writes one shard per input file")
     dedup = not args.no_dedup and args.stop_after != "length"
     bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
     plan = FilePlan(
