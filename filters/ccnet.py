@@ -25,10 +25,25 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's universal newlines, as cc_ne
 
 
 class CCNetPage(SimpleStep):
-    """Strip every line of a WET body and move its first line to `title` (cc_net's parse_doc)."""
+    """A WET body as released cc_net reads it (process_wet_file.py `group_by_docs` + `parse_doc`), from
+    the body exactly as stored (the reader's `raw_body`):
+
+    - cc_net reads the file as text, line by line, and strips every line;
+    - a record ends at the next line that is exactly "WARC/1.0" (cc_net does not use Content-Length, so
+      such a line inside a page ends the page there);
+    - the record's lines include those of the two-CRLF separator after the body; the last two lines are
+      dropped only when both are empty, so a body that does not end with a line break keeps one empty
+      last line (its text ends with "\n", which counts towards the 300-character minimum);
+    - the first line is the title, the rest joined with "\n" is the text.
+    """
 
     name = "ccnet_page"
 
     def __call__(self, doc: Document) -> StepResult:
-        lines = [line.strip() for line in _LINE_BREAK.split(doc.text)]
-        return Document(doc.id, doc.source, "\n".join(lines[1:]), {**doc.meta, Meta.TITLE: lines[0]})
+        lines = [line.strip() for line in _LINE_BREAK.split(doc.text + "\r\n\r\n")][:-1]
+        if "WARC/1.0" in lines:
+            lines = lines[: lines.index("WARC/1.0")]
+        if len(lines) >= 2 and not lines[-1] and not lines[-2]:
+            lines = lines[:-2]
+        title = lines[0] if lines else ""
+        return Document(doc.id, doc.source, "\n".join(lines[1:]), {**doc.meta, Meta.TITLE: title})

@@ -105,7 +105,7 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
     bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
     plan = FilePlan(
         source="common_crawl",
-        reader_options={},
+        reader_options={"raw_body": True} if args.semantics == "ccnet" else {},
         meta_keys=JOB.meta_keys,
         output=job.output,
         n_files=job.n_files,

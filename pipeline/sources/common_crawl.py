@@ -135,7 +135,9 @@ def _tail_complete(raw: BinaryIO, pos: int) -> bool:
             chunk = d.unused_data if d.eof else b""
 
 
-def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
+def read(path: str, skip: SkipFn, raw_body: bool = False, **_: object) -> Iterator[Document]:
+    """Documents of a WET or WARC file. The text is the record's body with trailing whitespace removed;
+    `raw_body` keeps the body exactly as stored (released cc_net's reader needs its line ends)."""
     origin = base.origin(path)
     inflated = 0
     last_pos = 0
@@ -153,12 +155,12 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
                 break
             except base.STREAM_ERRORS as exc:
                 # the damage is past the held record, whose block was read whole: it is good
-                if pending is not None and (doc := _document(*pending, skip, origin)) is not None:
+                if pending is not None and (doc := _document(*pending, skip, origin, raw_body)) is not None:
                     yield doc
                 skip(base.stream_error_reason(exc))
                 return
             if pending is not None:
-                doc = _document(*pending, skip, origin)
+                doc = _document(*pending, skip, origin, raw_body)
                 pending = None
                 if doc is not None:
                     yield doc
@@ -187,19 +189,22 @@ def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
             skip("truncated_or_corrupt_stream")
             return
     if pending is not None:
-        doc = _document(*pending, skip, origin)
+        doc = _document(*pending, skip, origin, raw_body)
         if doc is not None:
             yield doc
 
 
-def _document(rtype: int, h: dict[str, str], block: bytes, skip: SkipFn, origin: str) -> Document | None:
+def _document(
+    rtype: int, h: dict[str, str], block: bytes, skip: SkipFn, origin: str, raw_body: bool = False
+) -> Document | None:
     if rtype == CONVERSION:
         text = base.decode_utf8(block, skip)
     else:
         text = _http_html(block, skip)
     if text is None:
         return None
-    text = text.rstrip()
+    if not raw_body:
+        text = text.rstrip()
     if base.is_blank(text, skip):
         return None
     url = h.get("WARC-Target-URI") or ""
