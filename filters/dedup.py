@@ -78,33 +78,38 @@ def split_by_prefix(uniq: np.ndarray, bits: int) -> list[tuple[int, slice]]:
 
 def find_duplicates(parts: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple[list[tuple[int, np.ndarray]], int, int]:
     """The duplicated keys of one prefix shard, handed back per file. `parts` are (file, its distinct
-    keys, their locally-duplicated flags); returns ([(file, its keys that are duplicates in the group)],
-    distinct keys in the shard, duplicated keys in the shard)."""
+    keys sorted, their locally-duplicated flags); returns ([(file, its keys that are duplicates in the
+    group)], distinct keys in the shard, duplicated keys in the shard).
+
+    Memory: one sorted copy of the shard's keys (8 bytes a key) and a boolean a key; no argsort, no
+    inverse index (what np.unique(return_inverse=True) would add: 16 more bytes a key)."""
     if not parts:
         return [], 0, 0
-    keys = np.concatenate([p[1] for p in parts])
-    flags = np.concatenate([p[2] for p in parts])
-    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    dup = counts >= 2  # in two files or more
-    if flags.any():
-        dup |= np.bincount(inverse, weights=flags, minlength=len(uniq)) > 0
-    out, start = [], 0
+    keys = np.sort(np.concatenate([p[1] for p in parts]))
+    repeated = keys[1:] == keys[:-1]  # in two files or more
+    distinct = len(keys) - int(repeated.sum())
+    dups = np.unique(np.concatenate([keys[1:][repeated]] + [k[f] for _, k, f in parts]))  # + in-file repeats
+    del keys, repeated
+    out = []
     for file_index, k, _ in parts:
-        mine = dup[inverse[start : start + len(k)]]
-        start += len(k)
-        if mine.any():
-            out.append((file_index, k[mine]))
-    return out, len(uniq), int(dup.sum())
+        mine = k[sorted_member(k, dups)]
+        if len(mine):
+            out.append((file_index, mine))
+    return out, distinct, len(dups)
+
+
+def sorted_member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """A boolean per key: is it in `sorted_set` (sorted, unique)? Binary search, no temporary copies."""
+    if not len(sorted_set):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.searchsorted(sorted_set, keys)
+    pos[pos == len(sorted_set)] = 0
+    return sorted_set[pos] == keys
 
 
 def keep_masks(keys: np.ndarray, nlines: Sequence[int], duplicates: np.ndarray, semantics: str) -> np.ndarray:
     """Which lines stay: a boolean per line of the file. `duplicates` is sorted and unique."""
-    if len(duplicates):
-        pos = np.searchsorted(duplicates, keys)
-        pos[pos == len(duplicates)] = 0
-        marked = duplicates[pos] == keys
-    else:
-        marked = np.zeros(len(keys), dtype=bool)
+    marked = sorted_member(keys, duplicates)
     if semantics == "paper":
         return ~marked & (keys != 0)
     keep = ~marked

@@ -1,22 +1,25 @@
 """File-granular CCNet cleaning: two passes over the input files, one Parquet shard per input file.
 
     files (index, path, bytes)
-      pass 1  HashFile: read, pre-steps (length), one uint64 key per line (numpy); the file's keys are
-              kept beside the output for pass 2 (8 bytes per line), and its *distinct* keys go out as
-              one element per (dedup group, hash-prefix shard)
-      GroupByPrefix -> FindDuplicates: per prefix shard, the sorted keys of every file of the group;
-              keys seen twice or more come back as (file, its duplicated keys)
-      JoinToFiles (CoGroupByKey on the file index)
-      pass 2  CleanFile: read the file again, drop the marked lines (one vectorised test per file),
-              run the remaining steps (LID, perplexity, buckets, classifier) and stream the kept
-              documents into part-<file>-of-<files>.parquet, written atomically
+      pass 1  HashLines: read, pre-steps (length), one uint64 key per line (numpy). Written beside the
+              output (OUTPUT/.dedup-keys/): the file's line keys for pass 2 (8 bytes a line), and its
+              distinct keys split by hash prefix, one small file per (dedup group, prefix shard).
+              Emitted: (shard, file index) references only.
+      GroupByPrefix -> FindDuplicates: per prefix shard, the keys of every file of the group, sorted;
+              the keys seen twice or more are written back per file (marks), (file, shard) emitted
+      JoinMarksToFiles (CoGroupByKey on the file index)
+      pass 2  RemoveLinesCleanAndWriteShards: read the file again, drop the marked lines (one vectorised
+              test per file), run the remaining steps (LID, perplexity, buckets, classifier) and stream
+              the kept documents into part-<file>-of-<files>.parquet, written atomically
 
-Why this shape: Beam's elements are files and key arrays, never lines or documents, so the runner's
-per-element cost is paid a few times per file; documents never wait in memory (they stream from the
-reader into the shard writer); no worker holds more than one prefix shard of keys; and the output is
-byte-identical from run to run whatever the runner or worker count, since each shard is written by one
-DoFn call in input order. Each line is hashed once per run (pass 2 reads the keys pass 1 stored). The
-memory model is in docs/memory.md.
+Why this shape: Beam's elements are file and shard references, never lines, documents or key arrays,
+so the runner's per-element cost is paid a few times per file and what the runner holds (on the
+DirectRunner, in the launching process) does not grow with the text; keys move through files, as
+cc_net's own hash files do, which any Beam filesystem (local, gs://, s3://) holds. Documents never
+wait in memory: they stream from the reader into the shard writer. No worker holds more than one
+prefix shard of keys. The output is byte-identical from run to run whatever the runner or worker count,
+since each shard is written by one DoFn call in input order. Each line is hashed once per run (pass 2
+reads the keys pass 1 stored). The memory model is in docs/memory.md.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import dataclasses
 import io
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -66,8 +69,9 @@ class FilePlan:
         return _join(self.output, KEYS_DIR)
 
 
-def prefix_bits_for(total_input_bytes: int, bytes_per_shard: int = 1 << 30) -> int:
-    """Enough prefix shards that each holds the keys of about 1 GB of input (~40 MB of keys)."""
+def prefix_bits_for(total_input_bytes: int, bytes_per_shard: int = 128 << 20) -> int:
+    """Enough prefix shards that each holds the keys of about 128 MB of input files (WET gzip: about
+    350 MB of text, 4-5 million lines, 40 MB of keys; FindDuplicates needs about twice that)."""
     return min(10, max(0, math.ceil(math.log2(max(1, total_input_bytes) / bytes_per_shard))))
 
 
@@ -76,12 +80,24 @@ def _join(folder: str, name: str) -> str:
 
 
 def _keys_path(plan: FilePlan, index: int) -> str:
-    return _join(plan.keys_dir, f"keys-{index:05d}.npz")
+    """Every line key of one file, in order, with each document's line count (pass 1 -> pass 2)."""
+    return _join(plan.keys_dir, f"lines-{index:05d}.npz")
 
 
-def save_keys(path: str, keys: np.ndarray, nlines: np.ndarray) -> None:
+def _distinct_path(plan: FilePlan, shard: int, index: int) -> str:
+    """One file's distinct keys of one prefix shard, with their in-file duplicate flags."""
+    return _join(plan.keys_dir, f"distinct-{shard:06d}-{index:05d}.npz")
+
+
+def _marks_path(plan: FilePlan, shard: int, index: int) -> str:
+    """One file's duplicated keys found in one prefix shard."""
+    return _join(plan.keys_dir, f"marks-{shard:06d}-{index:05d}.npz")
+
+
+def save_arrays(path: str, **arrays: np.ndarray) -> None:
+    """np.savez to a local or remote path, atomically on a local disk (a retried DoFn may write it again)."""
     buf = io.BytesIO()
-    np.savez(buf, keys=keys, nlines=nlines)
+    np.savez(buf, **arrays)
     if "://" in path:
         from apache_beam.io.filesystems import FileSystems
 
@@ -95,7 +111,7 @@ def save_keys(path: str, keys: np.ndarray, nlines: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def load_keys(path: str) -> tuple[np.ndarray, np.ndarray]:
+def load_arrays(path: str) -> dict[str, np.ndarray]:
     if "://" in path:
         from apache_beam.io.filesystems import FileSystems
 
@@ -103,7 +119,7 @@ def load_keys(path: str) -> tuple[np.ndarray, np.ndarray]:
             data = np.load(io.BytesIO(f.read()))
     else:
         data = np.load(path)
-    return data["keys"], data["nlines"]
+    return {k: data[k] for k in data.files}
 
 
 def remove_keys_dir(plan: FilePlan) -> None:
@@ -155,7 +171,7 @@ class HashFile(_FileDoFn):
     def __init__(self, plan: FilePlan) -> None:
         super().__init__(plan, "hash")
 
-    def process(self, element: tuple[int, str, int]) -> Iterator[tuple[int, tuple[int, bytes, bytes]]]:
+    def process(self, element: tuple[int, str, int]) -> Iterator[tuple[int, int]]:
         index, path, size = element
         plan, progress = self.plan, self._progress
         hash_empty = plan.semantics == "ccnet"
@@ -173,37 +189,47 @@ class HashFile(_FileDoFn):
             nlines.append(len(k))
         keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
         counts = np.asarray(nlines, dtype=np.int64)
-        save_keys(_keys_path(plan, index), keys, counts)
+        save_arrays(_keys_path(plan, index), keys=keys, nlines=counts)
         uniq, flags = file_summary(keys, counts, plan.semantics)
+        del parts, keys
         group = index // plan.group_files if plan.group_files > 0 else 0
-        shuffled = 0
+        written = 0
         for prefix, sl in split_by_prefix(uniq, plan.prefix_bits):
-            k, f = uniq[sl].tobytes(), flags[sl].tobytes()
-            shuffled += len(k) + len(f)
-            yield (group << plan.prefix_bits) | prefix, (index, k, f)
+            shard = (group << plan.prefix_bits) | prefix
+            save_arrays(_distinct_path(plan, shard, index), keys=uniq[sl], flags=flags[sl])
+            written += 9 * (sl.stop - sl.start)
+            yield shard, index  # only a reference travels through the shuffle; the keys are in the file
         self._c.inc("files")
         self._c.inc("read", read)
-        self._c.inc("dedup.lines", len(keys))
-        self._c.inc("dedup.shuffle_bytes_keys", shuffled)
+        self._c.inc("dedup.lines", int(counts.sum()))
+        self._c.inc("dedup.bytes_distinct_keys", written)
         progress.file_done(size)
 
 
 class FindDuplicates(beam.DoFn):
-    """One prefix shard of one dedup group: which keys occur twice or more, handed back per file."""
+    """One prefix shard of one dedup group: which keys occur twice or more, handed back per file (as a
+    file of marks, and a (file, shard) reference through the shuffle)."""
+
+    def __init__(self, plan: FilePlan) -> None:
+        self.plan = plan
 
     def setup(self) -> None:
         self._c = _Counters("")
 
-    def process(self, element: tuple[int, Any]) -> Iterator[tuple[int, bytes]]:
-        _, grouped = element
-        parts = [(i, np.frombuffer(k, dtype=np.uint64), np.frombuffer(f, dtype=bool)) for i, k, f in grouped]
+    def process(self, element: tuple[int, Iterable[int]]) -> Iterator[tuple[int, int]]:
+        shard, indices = element
+        parts = []
+        for index in sorted(set(indices)):
+            a = load_arrays(_distinct_path(self.plan, shard, index))
+            parts.append((index, a["keys"], a["flags"]))
         marks, distinct, duplicated = find_duplicates(parts)
+        del parts
         self._c.inc("dedup.distinct_keys", distinct)
         self._c.inc("dedup.duplicated_keys", duplicated)
         for index, keys in marks:
-            b = keys.tobytes()
-            self._c.inc("dedup.shuffle_bytes_marks", len(b))
-            yield index, b
+            save_arrays(_marks_path(self.plan, shard, index), keys=keys)
+            self._c.inc("dedup.bytes_marks", 8 * len(keys))
+            yield index, shard
 
 
 class CleanFile(_FileDoFn):
@@ -229,13 +255,15 @@ class CleanFile(_FileDoFn):
             index, path, size = element
             yield self._clean(index, path, size, None)
 
-    def _clean(self, index: int, path: str, size: int, marks: list[bytes] | None) -> str:
+    def _clean(self, index: int, path: str, size: int, marks: list[int] | None) -> str:
         plan, progress, c = self.plan, self._progress, self._c
         out_path = _join(plan.output, shard_name(index, plan.n_files))
         writer = ShardWriter(out_path, plan.meta_keys)
         if marks is not None:
-            keys, nlines = load_keys(_keys_path(plan, index))
-            dups = np.unique(np.concatenate([np.frombuffer(m, dtype=np.uint64) for m in marks])) if marks else keys[:0]
+            stored = load_arrays(_keys_path(plan, index))
+            keys, nlines = stored["keys"], stored["nlines"]
+            found = [load_arrays(_marks_path(plan, shard, index))["keys"] for shard in sorted(set(marks))]
+            dups = np.unique(np.concatenate(found)) if found else keys[:0]
             keep = keep_masks(keys, nlines, dups, plan.semantics)
             skip, drop_pre = _ignore, _ignore
         else:
@@ -306,7 +334,7 @@ def clean_files_to_shards(files: beam.PCollection, plan: FilePlan) -> beam.PColl
         files
         | "HashLines" >> beam.ParDo(HashFile(plan))
         | "GroupByPrefix" >> beam.GroupByKey()
-        | "FindDuplicates" >> beam.ParDo(FindDuplicates())
+        | "FindDuplicates" >> beam.ParDo(FindDuplicates(plan))
     )
     by_index = files | "KeyByFile" >> beam.Map(lambda f: (f[0], (f[1], f[2])))
     return (

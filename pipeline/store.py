@@ -90,7 +90,7 @@ class ShardWriter:
     at `row_group` documents or `max_buffer_chars` characters of text, whichever comes first."""
 
     def __init__(
-        self, path: str, meta_keys: Sequence[str], row_group: int = 2048, max_buffer_chars: int = 32 << 20
+        self, path: str, meta_keys: Sequence[str], row_group: int = 2048, max_buffer_chars: int = 8 << 20
     ) -> None:
         self.path = path
         self.meta_keys = tuple(meta_keys)
