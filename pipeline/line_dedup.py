@@ -243,16 +243,11 @@ class CleanFile(_FileDoFn):
         super().setup()
         self._meta = Metrics.counter(NAMESPACE, "kept")
 
-    def process(self, element: Any) -> Iterator[str]:
-        plan = self.plan
-        if plan.dedup:
-            index, grouped = element
-            if not grouped["file"]:
-                return
-            path, size = grouped["file"][0]
-            yield self._clean(index, path, size, list(grouped["marks"]))
+    def process(self, element: tuple[int, str, int], marks: Any = None) -> Iterator[str]:
+        index, path, size = element
+        if self.plan.dedup:
+            yield self._clean(index, path, size, list(marks[index]))  # a MultiMap: [] for a file without marks
         else:
-            index, path, size = element
             yield self._clean(index, path, size, None)
 
     def _clean(self, index: int, path: str, size: int, marks: list[int] | None) -> str:
@@ -336,9 +331,6 @@ def clean_files_to_shards(files: beam.PCollection, plan: FilePlan) -> beam.PColl
         | "GroupByPrefix" >> beam.GroupByKey()
         | "FindDuplicates" >> beam.ParDo(FindDuplicates(plan))
     )
-    by_index = files | "KeyByFile" >> beam.Map(lambda f: (f[0], (f[1], f[2])))
-    return (
-        {"file": by_index, "marks": marks}
-        | "JoinMarksToFiles" >> beam.CoGroupByKey()
-        | "RemoveLinesCleanAndWriteShards" >> beam.ParDo(CleanFile(plan))
-    )
+    # the marks are (file, shard) references, a few per file: a side input (broadcast to every worker)
+    # costs less than a CoGroupByKey and makes pass 2 wait for the whole of FindDuplicates
+    return files | "RemoveLinesCleanAndWriteShards" >> beam.ParDo(CleanFile(plan), beam.pvalue.AsMultiMap(marks))
