@@ -7,7 +7,7 @@
               Emitted: (shard, file index) references only.
       GroupByPrefix -> FindDuplicates: per prefix shard, the keys of every file of the group, sorted;
               the keys seen twice or more are written back per file (marks), (file, shard) emitted
-      JoinMarksToFiles (CoGroupByKey on the file index)
+      the (file, shard) references of the marks reach pass 2 as a side input
       pass 2  RemoveLinesCleanAndWriteShards: read the file again, drop the marked lines (one vectorised
               test per file), run the remaining steps (LID, perplexity, buckets, classifier) and stream
               the kept documents into part-<file>-of-<files>.parquet, written atomically

@@ -176,7 +176,7 @@ def test_dry_run_prints_the_stages(samples: str, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert "--runner=PortableRunner" in out
-    for stage in ("HashLines", "GroupByPrefix", "FindDuplicates", "JoinMarksToFiles", "RemoveLinesCleanAndWriteShards"):
+    for stage in ("HashLines", "GroupByPrefix", "FindDuplicates", "RemoveLinesCleanAndWriteShards"):
         assert stage in out, stage
 
 
