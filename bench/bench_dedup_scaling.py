@@ -132,10 +132,9 @@ def main() -> None:
                 sys.exit(proc.stderr[-3000:])
             stats = json.load(open(os.path.join(out, "stats.json")))
         mb = text_bytes / 1e6
-        shuffled = sum(
-            stats.get(k, 0)
-            for k in ("dedup.shuffle_bytes_refs", "dedup.shuffle_bytes_marks", "dedup.shuffle_bytes_docs")
-        )
+        # the dedup's keys and marks (they move through files beside the output; the runner's shuffle
+        # carries only (shard, file) references): the bytes a cluster moves per input MB for the dedup
+        shuffled = sum(stats.get(k, 0) for k in ("dedup.bytes_distinct_keys", "dedup.bytes_marks"))
         rows.append(
             {
                 "factor": factor,
@@ -147,7 +146,7 @@ def main() -> None:
                 "worker_peak_rss_mb": round(worker / 1024),
                 "shuffle_mb": round(shuffled / 1e6, 1),
                 "shuffle_bytes_per_input_mb": round(shuffled / mb),
-                "refs_bytes_per_input_mb": round(stats.get("dedup.shuffle_bytes_refs", 0) / mb),
+                "refs_bytes_per_input_mb": round(stats.get("dedup.bytes_distinct_keys", 0) / mb),
                 "removed_char_share": stats.get("dedup.removed_char_share"),
             }
         )
@@ -156,7 +155,7 @@ def main() -> None:
             f"x{factor:<3d} {r['documents']:6d} docs {r['text_mb']:7.1f} MB  {r['wall_s']:7.1f} s "
             f"({r['s_per_mb']:.2f} s/MB)  RSS peak workers {r['worker_peak_rss_mb']} MB, "
             f"controller {r['controller_peak_rss_mb']} MB  shuffle {r['shuffle_mb']} MB "
-            f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (refs {r['refs_bytes_per_input_mb']:,})  "
+            f"= {r['shuffle_bytes_per_input_mb']:,} B per input MB (distinct keys {r['refs_bytes_per_input_mb']:,})  "
             f"removed {r['removed_char_share']}",
             flush=True,
         )
