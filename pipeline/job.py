@@ -72,6 +72,10 @@ def clear_old_shards(output: str) -> None:
         return
     for p in glob.glob(os.path.join(output, "part-*.parquet")) + glob.glob(os.path.join(output, "stats.json")):
         os.remove(p)
+    # what a killed run leaves: half-written shards (atomic writes go through .tmp names) and work files
+    for p in glob.glob(os.path.join(output, "part-*.parquet.tmp-*")):
+        os.remove(p)
+    shutil.rmtree(os.path.join(output, ".work"), ignore_errors=True)
 
 
 def run_job(
@@ -119,6 +123,7 @@ def run_job(
                 tag_input_index=spec.tag_input_index,
                 label_as=source if read_as != source else None,
                 progress_dir=progress_dir,
+                strict=getattr(args, "strict", False),
             )
         )
         docs = spec.build(docs, args, output)
@@ -147,6 +152,7 @@ def run_job(
     clear_old_shards(output)
     t0 = time.time()
     monitor = ProgressMonitor(progress_dir, total_bytes, passes, every_s=PROGRESS_EVERY_S)
+    extra: dict[str, Any] = {}
     try:
         with monitor:
             result = p.run()
@@ -154,9 +160,10 @@ def run_job(
         peak = monitor.peak_rss()
     finally:
         if finish is not None:
-            finish()
+            extra = finish() or {}
         shutil.rmtree(progress_dir, ignore_errors=True)
     stats = metrics_to_stats(result)
+    stats.update(extra)
     if stats.get("dedup.chars_in"):
         stats["dedup.removed_char_share"] = round(stats.get("dedup.chars_removed", 0) / stats["dedup.chars_in"], 4)
     wall = time.time() - t0
@@ -170,9 +177,35 @@ def run_job(
         input_mb_per_second=round(total_bytes / 1e6 / max(wall, 1e-9), 2),
         peak_rss_mb=peak,
     )
+    problems = check_balance(stats)
+    stats["accounting"] = "balanced" if not problems else "UNBALANCED: " + "; ".join(problems[:20])
     if "://" not in output:
         write_stats(output, stats)
+    if problems:
+        raise SystemExit(f"llama-data: error: the job's accounting does not balance ({problems[0]}); see stats.json")
     return stats
+
+
+def check_balance(stats: dict[str, Any]) -> list[str]:
+    """For every input file a job reports (and for the totals): documents read = kept + dropped. Records
+    the readers skipped were never read, so they are reported beside, not inside, this sum."""
+    problems = []
+    files = stats.get("per_file")
+    if not isinstance(files, dict):
+        return problems
+    for path, f in files.items():
+        dropped = sum(f.get("dropped", {}).values())
+        if f["read"] != f["kept"] + dropped:
+            problems.append(f"{path}: read {f['read']} != kept {f['kept']} + dropped {dropped}")
+    for key in ("read", "kept"):
+        total = sum(f[key] for f in files.values())
+        if total != stats.get(key, 0):
+            problems.append(f"{key}: {total} over the files != {stats.get(key, 0)} counted")
+    if stats.get("read", 0) != stats.get("kept", 0) + sum(stats.get("dropped", {}).values()):
+        problems.append(
+            f"read {stats.get('read', 0)} != kept + dropped {stats.get('kept', 0)} + {stats.get('dropped')}"
+        )
+    return problems
 
 
 def print_stats(stats: dict[str, Any]) -> None:
@@ -191,7 +224,7 @@ def print_stats(stats: dict[str, Any]) -> None:
         for reason, n in sorted(stats.get(kind, {}).items()):
             print(f"  {kind:8s} {reason:32s} {n}")
     shown = {"dropped", "skipped", "source", "inputs", "read", "kept", "wall_seconds", "input_bytes"}
-    shown |= {"output_shards", "files", "docs_per_second", "input_mb_per_second", "peak_rss_mb"}
+    shown |= {"output_shards", "files", "docs_per_second", "input_mb_per_second", "peak_rss_mb", "per_file"}
     for k, v in sorted(stats.items()):
         if k not in shown:
             print(f"  {k:41s} {v}")
@@ -235,6 +268,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         )
         sp.add_argument("--output", required=True, help="output folder for part-*.parquet and stats.json")
         sp.add_argument("--num-shards", type=int, default=0, help="output shards (default: one per 256 MB of input)")
+        sp.add_argument(
+            "--strict",
+            action="store_true",
+            help="stop the job when an input file cannot be read (default: count it as unreadable_file, "
+            "with the error in stats.json, and go on with the other files)",
+        )
         spec.add_arguments(sp)
         add_runner_arguments(sp)
         sp.set_defaults(func=_cmd_run)

@@ -2,7 +2,7 @@
 
     files (index, path, bytes)
       pass 1  HashLines: read, pre-steps (length), one uint64 key per line (numpy). Written beside the
-              output (OUTPUT/.dedup-keys/): the file's line keys for pass 2 (8 bytes a line), and its
+              output (OUTPUT/.work/): the file's line keys for pass 2 (8 bytes a line), and its
               distinct keys split by hash prefix, one small file per (dedup group, prefix shard).
               Emitted: (shard, file index) references only.
       GroupByPrefix -> FindDuplicates: per prefix shard, the keys of every file of the group, sorted;
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import logging
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -44,7 +46,8 @@ from pipeline.sources import reader_for
 from pipeline.store import ShardWriter, shard_name
 from pipeline.transforms import NAMESPACE, _Counters
 
-KEYS_DIR = ".dedup-keys"  # under the output folder; removed when the job ends
+KEYS_DIR = ".work"  # under the output folder: line keys, marks, per-file tallies; removed when the job ends
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +66,7 @@ class FilePlan:
     group_files: int = 0  # dedup group: N consecutive input files; 0 = the whole input
     prefix_bits: int = 0  # 2**bits hash-prefix shards per group
     progress_dir: str | None = None
+    strict: bool = False  # an input file that cannot be read stops the job instead of being counted
 
     @property
     def keys_dir(self) -> str:
@@ -87,6 +91,11 @@ def _keys_path(plan: FilePlan, index: int) -> str:
 def _distinct_path(plan: FilePlan, shard: int, index: int) -> str:
     """One file's distinct keys of one prefix shard, with their in-file duplicate flags."""
     return _join(plan.keys_dir, f"distinct-{shard:06d}-{index:05d}.npz")
+
+
+def _tally_path(plan: FilePlan, index: int) -> str:
+    """One file's accounting: records read, skipped and dropped by reason, kept (see collect_tallies)."""
+    return _join(plan.keys_dir, f"tally-{index:05d}.json")
 
 
 def _marks_path(plan: FilePlan, shard: int, index: int) -> str:
@@ -164,6 +173,24 @@ class _FileDoFn(beam.DoFn):
         self._c = _Counters("")
         self._progress = ProgressFile(self.plan.progress_dir, self.phase)
 
+    def _records(self, path: str, skip, errors: list[dict]) -> Iterator[Document]:  # noqa: ANN001
+        """The reader's documents; an unexpected exception while reading is counted as `unreadable_file`
+        (its class and message kept in `errors`) and ends this file only, unless the plan is strict.
+        Readers already turn damaged records into counted skips: this is the net under them."""
+        n = 0
+        try:
+            for doc in self._read(path, skip, **self.plan.reader_options):
+                n += 1
+                yield doc
+        except Exception as exc:
+            if self.plan.strict:
+                raise
+            skip("unreadable_file")
+            errors.append({"error": type(exc).__name__, "message": str(exc)[:500], "after_records": n})
+            log.warning(
+                "%s: unreadable after %d records (%s: %s); the other files go on", path, n, type(exc).__name__, exc
+            )
+
 
 class HashFile(_FileDoFn):
     """Pass 1: one file -> its line keys stored for pass 2, and its distinct keys per prefix shard."""
@@ -178,10 +205,10 @@ class HashFile(_FileDoFn):
         parts: list[np.ndarray] = []
         nlines: list[int] = []
         read = 0
-        for doc in self._read(path, self._skips.inc, **plan.reader_options):
+        for doc in self._records(path, _ignore, []):
             read += 1
             progress.doc(len(doc.text))
-            doc = _apply(plan.pre_steps, doc, self._drops.inc)
+            doc = _apply(plan.pre_steps, doc, _ignore)
             if doc is None:
                 continue
             k = line_keys(doc.text, hash_empty)
@@ -199,8 +226,6 @@ class HashFile(_FileDoFn):
             save_arrays(_distinct_path(plan, shard, index), keys=uniq[sl], flags=flags[sl])
             written += 9 * (sl.stop - sl.start)
             yield shard, index  # only a reference travels through the shuffle; the keys are in the file
-        self._c.inc("files")
-        self._c.inc("read", read)
         self._c.inc("dedup.lines", int(counts.sum()))
         self._c.inc("dedup.bytes_distinct_keys", written)
         progress.file_done(size)
@@ -260,15 +285,14 @@ class CleanFile(_FileDoFn):
             found = [load_arrays(_marks_path(plan, shard, index))["keys"] for shard in sorted(set(marks))]
             dups = np.unique(np.concatenate(found)) if found else keys[:0]
             keep = keep_masks(keys, nlines, dups, plan.semantics)
-            skip, drop_pre = _ignore, _ignore
-        else:
-            skip, drop_pre = self._skips.inc, self._drops.inc
+        tally = _Tally(self._skips, self._drops)
+        errors: list[dict] = []
         i = start = read = kept = chars_in = chars_removed = 0
         try:
-            for doc in self._read(path, skip, **plan.reader_options):
+            for doc in self._records(path, tally.skip, errors):
                 read += 1
                 progress.doc(len(doc.text))
-                doc = _apply(plan.pre_steps, doc, drop_pre)
+                doc = _apply(plan.pre_steps, doc, tally.drop)
                 if doc is None:
                     continue
                 if marks is not None:
@@ -280,12 +304,12 @@ class CleanFile(_FileDoFn):
                         )
                     original = len(doc.text)
                     chars_in += original
-                    doc = self._remove_lines(doc, keep[start : start + n])
+                    doc = self._remove_lines(doc, keep[start : start + n], tally.drop)
                     i, start = i + 1, start + n
                     chars_removed += original - (len(doc.text) if doc is not None else 0)
                     if doc is None:
                         continue
-                doc = _apply(plan.steps, doc, self._drops.inc)
+                doc = _apply(plan.steps, doc, tally.drop)
                 if doc is not None:
                     writer.add(doc)
                     kept += 1
@@ -295,29 +319,85 @@ class CleanFile(_FileDoFn):
         except BaseException:
             writer.abort()
             raise
-        if marks is None:
-            c.inc("files")
-            c.inc("read", read)
-        else:
+        c.inc("files")
+        c.inc("read", read)
+        if marks is not None:
             c.inc("dedup.chars_in", chars_in)
             c.inc("dedup.chars_removed", chars_removed)
         self._meta.inc(kept)
+        record = {"path": path, "read": read, "kept": kept, "skipped": tally.skipped, "dropped": tally.dropped}
+        if errors:
+            record["errors"] = errors
+        _write_json(_tally_path(plan, index), record)
         progress.file_done(size)
         return out_path
 
-    def _remove_lines(self, doc: Document, keep: np.ndarray) -> Document | None:
+    def _remove_lines(self, doc: Document, keep: np.ndarray, drop) -> Document | None:  # noqa: ANN001
         text = doc.text
         if not keep.all():
             lines = text.split("\n")
             text = "\n".join([line for line, k in zip(lines, keep.tolist()) if k])
         empty = not keep.any() if self.plan.semantics == "ccnet" else not text.strip()
         if empty:
-            self._drops.inc("dedup_empty")
+            drop("dedup_empty")
             return None
         meta = dict(doc.meta)
         meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
         meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
         return Document(doc.id, doc.source, text, meta)
+
+
+class _Tally:
+    """One file's skips and drops, counted both into the job's Beam counters and into the file's record."""
+
+    def __init__(self, skips: _Counters, drops: _Counters) -> None:
+        self._skips, self._drops = skips, drops
+        self.skipped: dict[str, int] = {}
+        self.dropped: dict[str, int] = {}
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+        self._skips.inc(reason, n)
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+        self._drops.inc(reason)
+
+
+def _write_json(path: str, obj: dict) -> None:
+    data = json.dumps(obj, sort_keys=True).encode()
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(path) as f:
+            f.write(data)
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def collect_tallies(plan: FilePlan) -> dict[str, dict]:
+    """{input path: its record} from every file's tally (see CleanFile)."""
+    out = {}
+    for index in range(plan.n_files):
+        path = _tally_path(plan, index)
+        if "://" in path:
+            from apache_beam.io.filesystems import FileSystems
+
+            if not FileSystems.exists(path):
+                continue
+            with FileSystems.open(path) as f:
+                record = json.loads(f.read())
+        elif os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                record = json.load(f)
+        else:
+            continue
+        out[record.pop("path")] = record
+    return out
 
 
 def clean_files_to_shards(files: beam.PCollection, plan: FilePlan) -> beam.PCollection:

@@ -3,6 +3,7 @@ counted drops. Module-level DoFns only (they must pickle for multi-process and c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from pipeline.document import Document
 from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
 
+log = logging.getLogger(__name__)
 NAMESPACE = "llama_data"
 INPUT_INDEX = "_input_index"  # transient meta: position of the document's file in the sorted input list
 
@@ -42,8 +44,10 @@ class ReadFiles(beam.DoFn):
         tag_input_index: bool = False,
         label_as: str | None = None,
         progress_dir: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.progress_dir = progress_dir
+        self.strict = strict
         self.source = source
         self.reader_options = reader_options or {}
         # stages that group by input file (CCNet's dedup groups of N shards) need the file's index
@@ -65,14 +69,26 @@ class ReadFiles(beam.DoFn):
         index, path, size = (*element, 0) if len(element) == 2 else element
         self._files.inc()
         progress = self._progress
-        for doc in self._read(path, self._skips.inc, **self.reader_options):
-            self._docs.inc()
-            progress.doc(len(doc.text))
-            if self.label_as is not None:
-                doc = Document(doc.id, self.label_as, doc.text, doc.meta)
-            if self.tag_input_index:
-                doc.meta[INPUT_INDEX] = index
-            yield doc
+        n = 0
+        try:
+            for doc in self._read(path, self._skips.inc, **self.reader_options):
+                n += 1
+                self._docs.inc()
+                progress.doc(len(doc.text))
+                if self.label_as is not None:
+                    doc = Document(doc.id, self.label_as, doc.text, doc.meta)
+                if self.tag_input_index:
+                    doc.meta[INPUT_INDEX] = index
+                yield doc
+        except Exception as exc:
+            # readers turn damaged records into counted skips; this is the net under them: one file that
+            # fails in an unexpected way is counted and ends alone, the other files go on (--strict: stop)
+            if self.strict:
+                raise
+            self._skips.inc("unreadable_file")
+            log.warning(
+                "%s: unreadable after %d records (%s: %s); the other files go on", path, n, type(exc).__name__, exc
+            )
         progress.file_done(size)
 
 

@@ -131,3 +131,68 @@ def test_job_output_does_not_depend_on_prefix_shards_or_groups(wet_files: list[s
 def test_no_dedup_is_one_pass_with_every_line(wet_files: list[str], tmp_path) -> None:
     out = _run(wet_files, str(tmp_path / "nodedup"), "--no-dedup")
     assert out["https://a/1"].count("Said twice.") == 2
+
+
+# --- accounting ---
+
+
+def test_every_file_is_accounted_and_balances(wet_files: list[str], tmp_path) -> None:
+    _run(wet_files, str(tmp_path / "acc"))
+    stats = json.load(open(tmp_path / "acc" / "stats.json"))
+    assert stats["accounting"] == "balanced" and set(stats["per_file"]) == set(wet_files)
+    a = stats["per_file"][wet_files[0]]
+    assert a["read"] == 2 and a["kept"] == 2 and a["dropped"] == {} and a["skipped"] == {}
+    assert not os.path.exists(tmp_path / "acc" / ".work")  # keys, marks and tallies are cleaned up
+
+
+def test_an_unreadable_file_is_counted_and_the_others_go_on(wet_files: list[str], tmp_path, monkeypatch) -> None:
+    import pipeline.sources.common_crawl as reader
+
+    real = reader.read
+
+    def breaks_on_b(path, skip, **kw):  # noqa: ANN001, ANN202
+        for i, doc in enumerate(real(path, skip, **kw)):
+            if path.endswith("b.warc.wet.gz") and i == 0:
+                raise OSError("disk says no")
+            yield doc
+
+    monkeypatch.setattr(reader, "read", breaks_on_b)
+    out = _run(wet_files, str(tmp_path / "broken"))
+    assert set(out) == {"https://a/1", "https://a/2"}  # file a's pages are all kept
+    stats = json.load(open(tmp_path / "broken" / "stats.json"))
+    assert stats["skipped"] == {"unreadable_file": 1} and stats["accounting"] == "balanced"
+    (err,) = stats["per_file"][wet_files[1]]["errors"]
+    assert err["error"] == "OSError" and err["after_records"] == 0
+    with pytest.raises(Exception, match="disk says no"):
+        main(["run", "common_crawl", "--input", *wet_files, "--output", str(tmp_path / "strict"), "--strict"])
+
+
+def test_a_killed_run_rerun_gives_the_output_of_an_unbroken_run(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    files = []
+    for f in range(6):
+        pages = [(f"https://k/{f}/{i}", f"Page {f} {i}\nshared menu line\n{FILLER} {f} {i} x") for i in range(400)]
+        files.append(str(tmp_path / f"k{f}.warc.wet.gz"))
+        write_wet(files[-1], pages, start=f * 1000)
+    argv = ["run", "common_crawl", "--input", *files, "--stop-after", "dedup", "--output"]
+    assert main([*argv, str(tmp_path / "whole")]) == 0
+    out = tmp_path / "killed"
+    env = {**os.environ, "BEAM_DIRECT_RUNNER_DISABLE_PRISM": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *argv, str(out)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob("part-*.parquet")) and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)  # mid-write: the first shard has just appeared
+    proc.wait()
+    assert not (out / "stats.json").exists()
+    assert main([*argv, str(out)]) == 0
+    whole = sorted(p.name for p in (tmp_path / "whole").glob("part-*"))
+    assert whole == sorted(p.name for p in out.glob("part-*")) and len(whole) == 6
+    for name in whole:
+        assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes()
+    assert not [p for p in out.iterdir() if p.name.startswith(".") or ".tmp" in p.name]

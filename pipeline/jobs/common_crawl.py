@@ -96,7 +96,13 @@ def steps_for(args: argparse.Namespace) -> tuple[list, list]:
 
 def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
     """The whole job on the PCollection of input files; see pipeline/line_dedup.py for its shape."""
-    from pipeline.line_dedup import FilePlan, clean_files_to_shards, prefix_bits_for, remove_keys_dir
+    from pipeline.line_dedup import (
+        FilePlan,
+        clean_files_to_shards,
+        collect_tallies,
+        prefix_bits_for,
+        remove_keys_dir,
+    )
 
     pre, steps = steps_for(args)
     if getattr(args, "num_shards", 0):
@@ -116,9 +122,18 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         group_files=args.dedup_group_files,
         prefix_bits=bits,
         progress_dir=job.progress_dir,
+        strict=getattr(args, "strict", False),
     )
     clean_files_to_shards(files, plan)
-    return (2 if dedup else 1), (lambda: remove_keys_dir(plan)) if dedup else None
+
+    def finish() -> dict:
+        """After the run: every input file's accounting for stats.json, then the work folder goes."""
+        try:
+            return {"per_file": collect_tallies(plan)}
+        finally:
+            remove_keys_dir(plan)
+
+    return (2 if dedup else 1), finish
 
 
 JOB = JobSpec(
