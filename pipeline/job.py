@@ -95,6 +95,8 @@ def run_job(
     from pipeline.transforms import CountAs, ReadFiles
 
     spec = job_for(source)
+    if "://" not in output and os.path.exists(output) and not os.path.isdir(output):
+        raise ValueError(f"--output {output} is a file; give a folder (it is created if missing)")
     sizes = input_sizes(inputs)
     paths = sorted(sizes)
     total_bytes = sum(sizes.values())
@@ -146,8 +148,6 @@ def run_job(
         print_dry_run(beam_args, p)
         return {}
     if "://" not in output:
-        if os.path.isfile(output):
-            raise SystemExit(f"--output {output} is a file; give a folder (it is created if missing)")
         os.makedirs(output, exist_ok=True)
     clear_old_shards(output)
     t0 = time.time()

@@ -196,3 +196,27 @@ def test_a_killed_run_rerun_gives_the_output_of_an_unbroken_run(tmp_path) -> Non
     for name in whole:
         assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes()
     assert not [p for p in out.iterdir() if p.name.startswith(".") or ".tmp" in p.name]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--langs", "xx"], "--langs xx: not a language lid.176 predicts"),
+        (["--lm-dir", "/nonexistent"], "--lm-dir /nonexistent: no perplexity model for en"),
+        (["--quality-model", "/nonexistent.bin"], "--quality-model /nonexistent.bin: no such file"),
+        (["--lid-model", "/nonexistent.ftz"], "--lid-model /nonexistent.ftz: no such file"),
+    ],
+)
+def test_option_mistakes_are_one_line_errors(wet_files: list[str], tmp_path, capsys, extra, message) -> None:
+    assert main(["run", "common_crawl", "--input", *wet_files, "--output", str(tmp_path / "o"), *extra]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"llama-data: error: {message}") and not any("Traceback" in x for x in err)
+
+
+def test_output_that_is_a_file_is_a_one_line_error(wet_files: list[str], tmp_path, capsys) -> None:
+    (tmp_path / "f").write_text("x")
+    assert main(["run", "common_crawl", "--input", *wet_files, "--output", str(tmp_path / "f")]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == f"llama-data: error: --output {tmp_path / 'f'} is a file; give a folder (it is created if missing)"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from filters.dedup import SEMANTICS
 from pipeline.document import Meta
@@ -74,6 +75,7 @@ def steps_for(args: argparse.Namespace) -> tuple[list, list]:
 
     langs = [x.strip() for x in args.langs.split(",") if x.strip()]
     last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
+    check_options(args, langs, last)
     pre = [CCNetPage()] if args.semantics == "ccnet" else []
     pre.append(MinLength(args.min_length))
     if last < 2:
@@ -92,6 +94,47 @@ def steps_for(args: argparse.Namespace) -> tuple[list, list]:
     else:
         log.warning("no --quality-model: reference classifier stage skipped")
     return pre, steps
+
+
+def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None:
+    """Refuse, before anything runs, what would otherwise fail inside a worker with a Beam traceback:
+    unknown languages and model files that are not there (ValueError / FileNotFoundError: the CLI turns
+    them into one line)."""
+    from filters.langid import LID_176_LANGS
+    from filters.perplexity import lm_paths
+
+    if args.lid_model is None:
+        unknown = sorted(set(langs) - LID_176_LANGS)
+        if unknown:
+            raise ValueError(
+                f"--langs {','.join(unknown)}: not a language lid.176 predicts (ISO codes such as en, de, fr, zh)"
+            )
+    if not langs:
+        raise ValueError("--langs is empty: give at least one language code, e.g. --langs en")
+    needed = []
+    if last >= 2 and args.lid_model:
+        needed.append(("--lid-model", args.lid_model))
+    if last >= 4 and args.quality_model:
+        needed.append(("--quality-model", args.quality_model))
+    if last >= 3 and args.lm_dir:
+        found = [lang for lang in langs if all(_exists(p) for p in lm_paths(args.lm_dir, lang))]
+        if not found:
+            sp, lm = lm_paths(args.lm_dir, langs[0])
+            raise FileNotFoundError(
+                f"--lm-dir {args.lm_dir}: no perplexity model for {', '.join(langs)} (expected {sp} and {lm}; "
+                "build them with `llama-data lm train`)"
+            )
+    for option, path in needed:
+        if not _exists(path):
+            raise FileNotFoundError(f"{option} {path}: no such file")
+
+
+def _exists(path: str) -> bool:
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        return FileSystems.exists(path)
+    return os.path.exists(path)
 
 
 def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
