@@ -92,7 +92,7 @@ def run_job(
     from pipeline.jobs import FileJob, job_for
     from pipeline.progress import ProgressMonitor
     from pipeline.store import schema_for, to_row, write_stats
-    from pipeline.transforms import CountAs, ReadFiles
+    from pipeline.transforms import CountAs, ReadFiles, read_file_tallies
 
     spec = job_for(source)
     if "://" not in output and os.path.exists(output) and not os.path.isdir(output):
@@ -158,6 +158,8 @@ def run_job(
             result = p.run()
             result.wait_until_finish()
         peak = monitor.peak_rss()
+        if finish is None:  # a reader's per-file tallies (file-granular jobs keep their own, fuller ones)
+            extra = {"per_file": read_file_tallies(progress_dir)}
     finally:
         if finish is not None:
             extra = finish() or {}
@@ -193,6 +195,11 @@ def check_balance(stats: dict[str, Any]) -> list[str]:
     files = stats.get("per_file")
     if not isinstance(files, dict):
         return problems
+    if not all("kept" in f for f in files.values()):
+        # jobs that read documents file by file but clean them across files (dedup, threads): only the
+        # totals of what the readers read can be checked against the per-file records
+        total = sum(f["read"] for f in files.values())
+        return [] if total == stats.get("read", 0) else [f"read: {total} over the files != {stats.get('read')} counted"]
     for path, f in files.items():
         dropped = sum(f.get("dropped", {}).values())
         if f["read"] != f["kept"] + dropped:

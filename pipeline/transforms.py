@@ -4,6 +4,7 @@ counted drops. Module-level DoFns only (they must pickle for multi-process and c
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,9 +70,16 @@ class ReadFiles(beam.DoFn):
         index, path, size = (*element, 0) if len(element) == 2 else element
         self._files.inc()
         progress = self._progress
+        skipped: dict[str, int] = {}
+        errors: list[dict] = []
+
+        def skip(reason: str, k: int = 1) -> None:
+            skipped[reason] = skipped.get(reason, 0) + k
+            self._skips.inc(reason, k)
+
         n = 0
         try:
-            for doc in self._read(path, self._skips.inc, **self.reader_options):
+            for doc in self._read(path, skip, **self.reader_options):
                 n += 1
                 self._docs.inc()
                 progress.doc(len(doc.text))
@@ -85,11 +93,40 @@ class ReadFiles(beam.DoFn):
             # fails in an unexpected way is counted and ends alone, the other files go on (--strict: stop)
             if self.strict:
                 raise
-            self._skips.inc("unreadable_file")
+            skip("unreadable_file")
+            errors.append({"error": type(exc).__name__, "message": str(exc)[:500], "after_records": n})
             log.warning(
                 "%s: unreadable after %d records (%s: %s); the other files go on", path, n, type(exc).__name__, exc
             )
         progress.file_done(size)
+        write_file_tally(self.progress_dir, index, {"path": path, "read": n, "skipped": skipped, "errors": errors})
+
+
+def write_file_tally(folder: str | None, index: int, record: dict) -> None:
+    """What one input file gave its reader (documents read, records skipped by reason, errors), kept in the
+    launcher's local progress folder for stats.json's `per_file` (absent on a cluster: best effort)."""
+    if not folder or not os.path.isdir(folder):
+        return
+    import json
+
+    if not record.get("errors"):
+        record.pop("errors", None)
+    tmp = os.path.join(folder, f"tally-{index:06d}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(record, f)
+    os.replace(tmp, os.path.join(folder, f"tally-{index:06d}.json.done"))
+
+
+def read_file_tallies(folder: str) -> dict[str, dict]:
+    import glob
+    import json
+
+    out = {}
+    for p in sorted(glob.glob(os.path.join(folder, "tally-*.json.done"))):
+        with open(p, encoding="utf-8") as f:
+            record = json.load(f)
+        out[record.pop("path")] = record
+    return out
 
 
 class ApplyStep(beam.DoFn):

@@ -68,3 +68,24 @@ def test_monitor_peak_rss_counts_other_processes(tmp_path) -> None:
     peak = ProgressMonitor(str(tmp_path), 1).peak_rss()
     assert peak["worker_processes"] == 1 and peak["workers_mb"] == 300.0
     assert peak["total_mb"] == peak["launcher_mb"] + 300.0
+
+
+def test_every_job_reports_what_each_input_file_gave_its_reader(tmp_path) -> None:
+    """A job that cleans across files (here Wikipedia, whose stats are not per file) still reports, per
+    input file, the documents read and the records skipped by reason, and their total is the job's."""
+    import glob
+    import json
+
+    from pipeline.cli import main
+    from pipeline.samples import ensure_samples
+
+    dumps = sorted(glob.glob(os.path.join(str(ensure_samples()), "wikipedia", "*.xml.bz2")))[:2]
+    assert main(["run", "wikipedia", "--input", *dumps, "--output", str(tmp_path / "w")]) == 0
+    stats = json.load(open(tmp_path / "w" / "stats.json"))
+    assert set(stats["per_file"]) == set(dumps) and stats["accounting"] == "balanced"
+    assert sum(f["read"] for f in stats["per_file"].values()) == stats["read"] > 0
+    skipped: dict[str, int] = {}
+    for f in stats["per_file"].values():
+        for reason, n in f["skipped"].items():
+            skipped[reason] = skipped.get(reason, 0) + n
+    assert skipped == stats["skipped"]
