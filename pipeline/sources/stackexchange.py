@@ -3,7 +3,8 @@
 One Document per post, question (PostTypeId 1) or answer (PostTypeId 2); the job groups answers under
 their question by `question_id` and sorts them by score numerically (DESIGN.md section 3), so Score is
 parsed as an int here. Text is the HTML body (attribute-unescaped); HTML stripping is the filter's job.
-Options: `site` overrides the site name taken from the parent folder (`cooking.stackexchange.com/`).
+Options: `site` overrides the site name taken from the parent folder (`cooking.stackexchange.com/`);
+`max_depth`, `max_text_chars`, `max_markup_bytes` set the XML caps of `xml_stream.iter_records`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from pipeline.document import Document, Meta
 from pipeline.sources import base
 from pipeline.sources.base import SkipFn
-from pipeline.sources.xml_stream import Header, iter_records
+from pipeline.sources.xml_stream import Header, cap_options, iter_records
 
 POST_TYPES = {"1": "question", "2": "answer"}
 
@@ -32,11 +33,11 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def read(path: str, skip: SkipFn, site: str | None = None, **_: object) -> Iterator[Document]:
+def read(path: str, skip: SkipFn, site: str | None = None, **options: object) -> Iterator[Document]:
     site = site or site_from_path(path)
     origin = base.origin(path)
     with base.open_decompressed(path) as stream:
-        for row in iter_records(stream, skip, "row"):
+        for row in iter_records(stream, skip, "row", **cap_options(options)):
             if isinstance(row, Header):
                 continue
             a = row.attrs

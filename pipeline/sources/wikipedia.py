@@ -2,7 +2,8 @@
 
 Namespace 0 only (articles), redirects skipped (DESIGN.md section 3; LLaMA paper section 2 keeps
 article text only). The text is the raw wikitext: turning it into plain text is the wikipedia
-filter's job. Options: `lang` overrides the language found in `<siteinfo><dbname>` or the file name.
+filter's job. Options: `lang` overrides the language found in `<siteinfo><dbname>` or the file name;
+`max_depth`, `max_text_chars`, `max_markup_bytes` set the XML caps of `xml_stream.iter_records`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from pipeline.document import Document, Meta
 from pipeline.sources import base
 from pipeline.sources.base import SkipFn
-from pipeline.sources.xml_stream import Header, iter_records
+from pipeline.sources.xml_stream import Header, cap_options, iter_records
 
 FIELDS = {"title", "ns", "id", "redirect", "revision/text"}
 DBNAME = "mediawiki/siteinfo/dbname"
@@ -35,12 +36,12 @@ def article_url(lang: str, title: str) -> str:
     return f"https://{lang}.wikipedia.org/wiki/{title.replace(' ', '_')}"
 
 
-def read(path: str, skip: SkipFn, lang: str | None = None, **_: object) -> Iterator[Document]:
+def read(path: str, skip: SkipFn, lang: str | None = None, **options: object) -> Iterator[Document]:
     file_lang = lang or lang_from_filename(path)
     site_lang: str | None = None
     origin = base.origin(path)
     with base.open_decompressed(path) as stream:
-        for item in iter_records(stream, skip, "page", FIELDS, {DBNAME}):
+        for item in iter_records(stream, skip, "page", FIELDS, {DBNAME}, **cap_options(options)):
             if isinstance(item, Header):
                 site_lang = lang_from_dbname(item.text)
                 continue
