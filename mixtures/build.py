@@ -1,12 +1,13 @@
-"""Write one mixture shard (DESIGN.md section 6); Beam-free, so any runner (or a plain loop) can call it.
+"""Write one mixture shard; Beam-free, so any runner (or a plain loop) can call it.
 
 Shard k of K takes from every source s the documents of s's stream (mixtures/stream.py) centred in
-[B_s k / K, B_s (k+1) / K), puts them in a seeded order, and copies their tokens from the memory-mapped
-source .bin files into `shard-NNNNN.{bin,idx,json}` (tokenizer/indexed.py) plus `shard-NNNNN.src`, one
-uint8 source code per document. Memory: the sources' indexes (O(documents)), one or two epoch orders
-per source, the shard's document list and one copy buffer; none of it grows with the target.
+[B_s k / K, B_s (k+1) / K), puts them in a seeded order, and copies their tokens from the source .bin
+files into `shard-NNNNN.{bin,idx,json}` (Megatron's format, tokenizer/indexed.py; written by
+mixtures/shard_writer.py) plus `shard-NNNNN.src`, one uint8 source code per document. Memory: the
+sources' indexes (O(documents)), one or two epoch orders per source, the shard's document list and two
+copy buffers; none of it grows with the target.
 
-Commit order: .src, then .bin/.idx, then the .json sidecar last (IndexedWriter.finalize): the sidecar
+Commit order: .src, then .bin/.idx, then the .json sidecar last (ShardWriter.finalize): the sidecar
 carries the build's fingerprint and every file's sha256, so a shard is "done" exactly when its sidecar
 matches this build and the files re-hash to it; anything else is rebuilt.
 """
@@ -23,13 +24,15 @@ from typing import Any
 import numpy as np
 
 from mixtures.inputs import SourceSummary, SourceTokens, summarize
+from mixtures.shard_writer import ALIGN, ShardWriter, WriterThreads, aligned_buffer
 from mixtures.stream import SourceStream, cut, seeded_order
 from pipeline.document import SOURCES
-from tokenizer.indexed import DatasetError, IndexedWriter, read_sidecar, sha256_file
+from tokenizer.indexed import read_sidecar, sha256_file
 
 SHARD_FORMAT = "llama-data-mixture-shard/1"
 ALGORITHM = "epoch-stream/2"  # bump when the selection or order logic changes: old shards then rebuild
 DEFAULT_CHUNK_TOKENS = 1 << 23  # 16 MB copy buffer of uint16
+COPY_BUFFERS = 2  # one chunk being gathered while the previous one is hashed and written
 
 
 def shard_name(k: int) -> str:
@@ -99,9 +102,13 @@ class ShardBuilder:
         for n, src in self.sources.items():
             self.file_base[n] = len(self.fds)
             self.fds.extend(src.fds)
-        self._buffers: list[np.ndarray] = [np.zeros(0, self.dtype), np.zeros(0, self.dtype)]
+        # reused across shards: fresh buffers would cost a page fault per page on every shard
+        nbytes = spec.chunk_tokens * self.dtype.itemsize + 2 * ALIGN
+        self._buffers = [aligned_buffer(nbytes) for _ in range(COPY_BUFFERS)]
+        self._threads = WriterThreads()
 
     def close(self) -> None:
+        self._threads.shutdown()
         for src in self.sources.values():
             src.close()
 
@@ -152,75 +159,38 @@ class ShardBuilder:
         t0 = time.perf_counter()
         code, file, start, length, planned = self.select(k)
         prefix = self.prefix(k)
-        writer = IndexedWriter(prefix, self.dtype)
+        writer = ShardWriter(prefix, self.dtype, self._buffers, self._threads)
         try:
-            self._copy(writer, file, start, length)
+            writer.write(self.fds, file, start, length, self.spec.chunk_tokens)
             src_bytes = code.tobytes()
             _atomic_write_bytes(prefix + ".src", src_bytes)
-            tok = np.bincount(code, weights=length, minlength=len(SOURCES)).astype(np.int64)
-            docs = np.bincount(code, minlength=len(SOURCES))
-            names = [n for n, _ in self.spec.budgets]
-            side = writer.finalize(
-                {
-                    "format": SHARD_FORMAT,
-                    "source": "mixture",
-                    "vocab_size": self.spec.vocab_size,
-                    "tokenizer_sha256": self.spec.tokenizer_sha256,
-                    "bos_id": 1,
-                    "eos_id": 2,
-                    "mixture_fingerprint": self.spec.fingerprint,
-                    "shard_index": k,
-                    "num_shards": self.spec.num_shards,
-                    "seed": self.spec.seed,
-                    "src_sha256": hashlib.sha256(src_bytes).hexdigest(),
-                    "source_tokens": {n: int(tok[SOURCES.index(n)]) for n in names},
-                    "source_documents": {n: int(docs[SOURCES.index(n)]) for n in names},
-                    "planned_source_tokens": planned,
-                    "skipped_empty_documents": {n: self.sources[n].skipped_empty for n in names},
-                }
-            )
+            side = writer.finalize(self.sidecar(k, code, length, planned, src_bytes))
         except BaseException:
             writer.abort()
             raise
         return {**side, "status": "built", "seconds": time.perf_counter() - t0}
 
-    def _buffer(self, slot: int, size: int) -> np.ndarray:
-        """A reused copy buffer (fresh pages cost a fault each; reuse keeps them mapped)."""
-        if self._buffers[slot].size < size:
-            self._buffers[slot] = np.empty(max(size, self.spec.chunk_tokens), dtype=self.dtype)
-        return self._buffers[slot][:size]
-
-    def _copy(self, writer: IndexedWriter, file: np.ndarray, start: np.ndarray, length: np.ndarray) -> None:
-        """Fill a chunk buffer with pread (documents in file order, each at its shuffled place), then hand
-        it to a writer thread while the next chunk fills the other buffer: reading and copying overlap
-        with the write, which runs at disk speed once the page cache throttles dirty data."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        item = self.dtype.itemsize
-        ends = np.cumsum(length)
-        n, i0, slot, chunk = length.size, 0, 0, self.spec.chunk_tokens
-        fds = np.asarray(self.fds, dtype=np.int64)
-        pending = None
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            while i0 < n:
-                base = int(ends[i0 - 1]) if i0 else 0
-                i1 = max(i0 + 1, int(np.searchsorted(ends, base + chunk, side="right")))
-                buf = self._buffer(slot, int(ends[i1 - 1]) - base)
-                mv = memoryview(buf).cast("B")
-                lens = length[i0:i1]
-                by_file = np.lexsort((start[i0:i1], file[i0:i1]))
-                for fd, off, d, nb in zip(
-                    fds[file[i0:i1][by_file]].tolist(),
-                    (start[i0:i1][by_file] * item).tolist(),
-                    ((ends[i0:i1] - lens - base)[by_file] * item).tolist(),
-                    (lens[by_file] * item).tolist(),
-                ):
-                    if os.preadv(fd, [mv[d : d + nb]], off) != nb:
-                        raise DatasetError(f"short read at byte {off} of a token file (truncated while building?)")
-                if pending is not None:
-                    pending.result()  # one write in flight; the buffer it used is the next to refill
-                pending = pool.submit(writer.add_flat, buf, lens.tolist())
-                slot ^= 1
-                i0 = i1
-            if pending is not None:
-                pending.result()
+    def sidecar(
+        self, k: int, code: np.ndarray, length: np.ndarray, planned: dict[str, int], src_bytes: bytes
+    ) -> dict[str, Any]:
+        """Shard k's sidecar fields beyond the indexed dataset's own (dtype, counts, .bin/.idx hashes)."""
+        tok = np.bincount(code, weights=length, minlength=len(SOURCES)).astype(np.int64)
+        docs = np.bincount(code, minlength=len(SOURCES))
+        names = [n for n, _ in self.spec.budgets]
+        return {
+            "format": SHARD_FORMAT,
+            "source": "mixture",
+            "vocab_size": self.spec.vocab_size,
+            "tokenizer_sha256": self.spec.tokenizer_sha256,
+            "bos_id": 1,
+            "eos_id": 2,
+            "mixture_fingerprint": self.spec.fingerprint,
+            "shard_index": k,
+            "num_shards": self.spec.num_shards,
+            "seed": self.spec.seed,
+            "src_sha256": hashlib.sha256(src_bytes).hexdigest(),
+            "source_tokens": {n: int(tok[SOURCES.index(n)]) for n in names},
+            "source_documents": {n: int(docs[SOURCES.index(n)]) for n in names},
+            "planned_source_tokens": planned,
+            "skipped_empty_documents": {n: self.sources[n].skipped_empty for n in names},
+        }

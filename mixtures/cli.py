@@ -1,5 +1,5 @@
-"""`llama-data mixture plan|build|verify|export-megatron` (DESIGN.md section 6). Heavy imports (NumPy,
-Beam) happen inside the handlers so `llama-data --help` stays fast."""
+"""`llama-data mixture plan|build|verify|export-megatron`. Heavy imports (NumPy, Beam) happen inside the
+handlers so `llama-data --help` stays fast."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def _config(args: argparse.Namespace):  # -> MixtureConfig
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from mixtures.config import parse_tokens
+    from mixtures.estimate import estimate, format_estimate
     from mixtures.plan import format_table, make_plan, plan_for_tokens
 
     config = _config(args)
@@ -26,7 +27,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         plan = make_plan(config, target, shard_tokens=shard_tokens, max_epochs=args.max_epochs)
     else:
         plan, _ = plan_for_tokens(config, args.available, target, shard_tokens, args.max_epochs)
-    print(json.dumps(plan.to_json(), indent=2) if args.json else format_table(plan))
+    cost = estimate(plan, args.workers, args.speed_json)
+    if args.json:
+        print(json.dumps({**plan.to_json(), "estimate": cost.to_json()}, indent=2))
+    else:
+        print(format_table(plan))
+        print(format_estimate(cost))
     return 0
 
 
@@ -46,6 +52,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         beam_args=beam_args_for(args, args.beam_args),
         dry_run=args.dry_run,
         max_doc_tokens=parse_tokens(args.max_doc_tokens) if args.max_doc_tokens not in ("0", "") else 0,
+        speed_json=args.speed_json,
     )
     if not out:
         return 0
@@ -98,6 +105,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     def common(q: argparse.ArgumentParser) -> None:
         q.add_argument("--config", help="mixture YAML (default: mixtures/llama1.yaml, Table 1)")
 
+    def speed(q: argparse.ArgumentParser) -> None:
+        from mixtures.estimate import DEFAULT_RESULTS
+
+        q.add_argument(
+            "--speed-json",
+            default=DEFAULT_RESULTS,
+            metavar="PATH",
+            help="writer speeds measured by bench/bench_mixture.py, for the wall-time estimate "
+            "(default bench/results/mixture.json; without it a stated default speed is assumed)",
+        )
+
     pl = msub.add_parser("plan", help="per-source budgets, epochs, shards and bytes for a target")
     pl.add_argument("--target", required=True, help="tokens, with K/M/B/T suffixes: 1.4T, 1T, 300M")
     pl.add_argument(
@@ -109,7 +127,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pl.add_argument("--max-epochs", type=float, default=4.0, help="flag sources needing more epochs (default 4)")
     pl.add_argument("--shard-tokens", default="1B", help="tokens per output shard (default 1B)")
+    pl.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes the build will run (`mixture build --workers N`), for the wall-time estimate",
+    )
     common(pl)
+    speed(pl)
     pl.set_defaults(func=_cmd_plan)
 
     b = msub.add_parser("build", help="write the mixture shards + manifest (a Beam job over shard indices)")
@@ -126,6 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "small targets can hold a share of long books (default 0: whole documents)",
     )
     common(b)
+    speed(b)
     add_runner_arguments(b)
     b.set_defaults(func=_cmd_build)
 

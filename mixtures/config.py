@@ -1,4 +1,4 @@
-"""Mixture config: per-source sampling proportions with their provenance (DESIGN.md sections 6 and 10).
+"""Mixture config: per-source sampling proportions with their provenance.
 
 The numbers live in YAML (mixtures/llama1.yaml holds Table 1 of the LLaMA paper); this module loads
 them into typed, validated dataclasses and parses token counts such as "1.4T".

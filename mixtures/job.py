@@ -1,5 +1,5 @@
 """`llama-data mixture build`: plan, run the shard writer as a Beam job over shard indices, write the
-manifest (DESIGN.md sections 2 and 6).
+manifest (layout in mixtures/reader.py).
 
 Shards are independent, so the job is Create(runs of consecutive shard indices) -> Reshuffle ->
 ParDo(write each shard of the run in order): any Beam runner spreads the runs over workers, and within a
@@ -25,6 +25,7 @@ from apache_beam.metrics.metric import MetricsFilter
 
 from mixtures.build import BuildSpec, ShardBuilder, fingerprint, shard_name
 from mixtures.config import MixtureConfig
+from mixtures.estimate import DEFAULT_RESULTS, estimate, format_estimate
 from mixtures.plan import Plan, plan_for_tokens
 from mixtures.reader import FORMAT, MANIFEST
 from pipeline.document import SOURCES
@@ -79,6 +80,17 @@ def shard_runs(num_shards: int, max_run: int = 16, min_runs: int = 64) -> list[t
     return [(a, min(a + size, num_shards)) for a in range(0, num_shards, size)]
 
 
+def workers_in(beam_args: list[str]) -> int:
+    """The worker processes a Beam argument list asks for (--direct_num_workers, or a cluster's
+    --num_workers / --max_num_workers); 1 when it names none."""
+    n = 1
+    for a in beam_args:
+        key, _, value = a.partition("=")
+        if key in ("--direct_num_workers", "--num_workers", "--max_num_workers") and value.isdigit():
+            n = max(n, int(value))
+    return n
+
+
 def prepare_output(output: str, num_shards: int) -> None:
     """Remove what a killed or larger earlier build left: temp files, shards >= K, the old manifest
     (it is rewritten once every shard is in place)."""
@@ -93,7 +105,7 @@ def prepare_output(output: str, num_shards: int) -> None:
         os.remove(os.path.join(output, MANIFEST))
 
 
-def build_mixture(
+def make_spec(
     config: MixtureConfig,
     tokens_dir: str,
     output: str,
@@ -101,11 +113,10 @@ def build_mixture(
     seed: int = 0,
     shard_tokens: int = 1_000_000_000,
     max_epochs: float = 4.0,
-    beam_args: list[str] | None = None,
-    dry_run: bool = False,
     chunk_tokens: int | None = None,
     max_doc_tokens: int = 0,
-) -> dict[str, Any]:
+) -> tuple[Plan, dict[str, Any], BuildSpec]:
+    """The plan against `tokens_dir` and the spec every shard worker gets."""
     plan, summaries = plan_for_tokens(config, tokens_dir, target, shard_tokens, max_epochs)
     missing = [s.name for s in plan.sources if s.missing]
     if missing:
@@ -113,9 +124,6 @@ def build_mixture(
             f"{tokens_dir}: no token datasets for {', '.join(missing)} (the mixture needs every "
             f"source of {config.name}; see `llama-data mixture plan --available {tokens_dir}`)"
         )
-    for s in plan.sources:
-        if s.data_starved:
-            log.warning("%s is data-starved: %.2f epochs > %g", s.name, s.epochs, max_epochs)
     budgets = {s.name: s.budget_tokens for s in plan.sources}
     ref = next(iter(summaries.values()))
     spec = BuildSpec(
@@ -130,6 +138,29 @@ def build_mixture(
         tokenizer_sha256=ref.tokenizer_sha256,
         **({"chunk_tokens": chunk_tokens} if chunk_tokens else {}),
     )
+    return plan, summaries, spec
+
+
+def build_mixture(
+    config: MixtureConfig,
+    tokens_dir: str,
+    output: str,
+    target: int,
+    seed: int = 0,
+    shard_tokens: int = 1_000_000_000,
+    max_epochs: float = 4.0,
+    beam_args: list[str] | None = None,
+    dry_run: bool = False,
+    chunk_tokens: int | None = None,
+    max_doc_tokens: int = 0,
+    speed_json: str = DEFAULT_RESULTS,
+) -> dict[str, Any]:
+    plan, summaries, spec = make_spec(
+        config, tokens_dir, output, target, seed, shard_tokens, max_epochs, chunk_tokens, max_doc_tokens
+    )
+    for s in plan.sources:
+        if s.data_starved:
+            log.warning("%s is data-starved: %.2f epochs > %g", s.name, s.epochs, max_epochs)
     beam_args = list(beam_args or ["--runner=DirectRunner"])
     p = make_pipeline(beam_args, dry_run=dry_run)
     _ = (
@@ -139,6 +170,7 @@ def build_mixture(
         | "WriteShard" >> beam.ParDo(WriteShard(spec))
     )
     if dry_run:
+        print(format_estimate(estimate(plan, workers_in(beam_args), speed_json)))
         print_dry_run(beam_args, p)
         return {}
     prepare_output(output, plan.num_shards)

@@ -1,4 +1,4 @@
-"""Per-source budgets for a target token count (DESIGN.md section 6).
+"""Per-source budgets for a target token count.
 
 budget_s = proportion_s x target; epochs_s = budget_s / available_s; taken as floor(epochs) whole passes
 plus a fraction. With the paper's implied availability (proportion x 1.4T / Table 1 epochs) the epochs

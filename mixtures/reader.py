@@ -1,6 +1,6 @@
 """Reading a mixture folder: manifest.json + shard-NNNNN.{bin,idx,json,src}.
 
-Layout (DESIGN.md section 2):
+Layout:
     <dir>/manifest.json
     <dir>/shard-00000.bin/.idx/.json   Megatron indexed dataset (tokenizer/indexed.py), one sequence per
                                        document (BOS ... EOS)

@@ -1,4 +1,4 @@
-"""A source's seeded, epoch-repeated document stream, addressed by token position (DESIGN.md section 6).
+"""A source's seeded, epoch-repeated document stream, addressed by token position.
 
 The stream of source s is epoch 0, epoch 1, ... back to back, each epoch a fresh seeded permutation of all
 the source's documents, cut at the budget B_s. So e = B_s / A_s epochs are floor(e) whole passes plus

@@ -1,4 +1,4 @@
-"""`llama-data mixture verify DIR`: re-check a built mixture end to end (DESIGN.md section 6).
+"""`llama-data mixture verify DIR`: re-check a built mixture end to end.
 
 Per shard: the Megatron index is consistent with the .bin (tokenizer/indexed.py), every file re-hashes
 to the manifest and the sidecar, token ids are below the vocab size, the .src sidecar has one known

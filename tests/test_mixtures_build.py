@@ -169,17 +169,17 @@ KILLER = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 os.environ["BEAM_DIRECT_RUNNER_DISABLE_PRISM"] = "1"
-from tokenizer.indexed import IndexedWriter
+from mixtures.shard_writer import ShardWriter
 from mixtures.config import load_config
 from mixtures.job import build_mixture
 calls = [0]
-real = IndexedWriter.add_flat
-def add_flat(self, tokens, lengths):
+real = ShardWriter._write_out
+def write_out(self, data):
     calls[0] += 1
     if calls[0] == {kill_at}:  # die mid-shard, with earlier shards complete
         os.kill(os.getpid(), signal.SIGKILL)
-    return real(self, tokens, lengths)
-IndexedWriter.add_flat = add_flat
+    return real(self, data)
+ShardWriter._write_out = write_out
 build_mixture(load_config(), {tokens!r}, {out!r}, {target}, seed=3, shard_tokens={shard}, chunk_tokens=20_000)
 """
 
@@ -365,3 +365,155 @@ def test_long_documents_drawn_in_pieces_keep_small_budgets(tmp_path):
         assert abs(100 * row["share"] - 100 * row["proportion"]) < 0.5, name
     errors, _ = verify_mixture(str(tmp_path / "pieces"))
     assert errors == []
+
+
+# -- the shard writer against a slow, obviously-correct reference ---------------------------------------
+
+
+def reference_shard(builder: ShardBuilder, k: int, prefix: str) -> None:
+    """Shard k written the plain way: each document read through the memory-mapped source datasets and
+    appended with tokenizer/indexed.py's IndexedWriter, one at a time."""
+    code, file, start, length, planned = builder.select(k)
+    datasets = [ds for src in builder.sources.values() for ds in src.datasets]  # numbered as builder.fds
+    w = IndexedWriter(prefix, builder.dtype)
+    for f, s, n in zip(file.tolist(), start.tolist(), length.tolist()):
+        w.add(np.asarray(datasets[f].tokens[s : s + n]))
+    src_bytes = code.tobytes()
+    with open(prefix + ".src", "wb") as fh:
+        fh.write(src_bytes)
+    w.finalize(builder.sidecar(k, code, length, planned, src_bytes))
+
+
+def awkward_tokens(tokens_dir: str) -> None:
+    """Every source in two parts with lengths from 2 to ~10,000 tokens (many documents cross 4 KiB
+    blocks, some are larger than a small copy chunk), plus empty documents, which the mixture skips."""
+    rng = np.random.default_rng(11)
+    for s in load_config().sources:
+        for p in range(2):
+            w = IndexedWriter(os.path.join(tokens_dir, s.name, f"part-{p:05d}"), np.uint16)
+            for i in range(60):
+                n = 0 if i % 17 == 5 else int(rng.choice([2, 3, 40, 700, 2047, 2049, 5000, 10_001]))
+                w.add(rng.integers(3, VOCAB, n) if n else np.zeros(0, np.uint16))
+            w.finalize(
+                {
+                    "format": FORMAT,
+                    "source": s.name,
+                    "vocab_size": VOCAB,
+                    "tokenizer_sha256": "ab" * 32,
+                    "bos_id": 1,
+                    "eos_id": 2,
+                }
+            )
+
+
+def shard_files(d: str, k: int) -> dict[str, bytes]:
+    return {n: v for n, v in files_of(d).items() if n.startswith(f"shard-{k:05d}.")}
+
+
+@pytest.mark.parametrize(
+    "case, chunk_tokens, max_doc_tokens",
+    [
+        ("identifiable", None, 0),  # default chunk: a whole shard in one chunk
+        ("identifiable", 1000, 0),  # many chunks, each ending mid-block
+        ("awkward", 7, 0),  # every document larger than a chunk
+        ("awkward", 3000, 0),
+        ("awkward", 5000, 600),  # documents drawn in pieces
+    ],
+)
+def test_shard_writer_matches_reference(tmp_path, tokens, case, chunk_tokens, max_doc_tokens):
+    from mixtures.job import make_spec
+
+    if case == "identifiable":
+        tokens_dir, target = tokens[0], TARGET
+    else:
+        tokens_dir, target = str(tmp_path / "tokens"), 120_000
+        awkward_tokens(tokens_dir)
+    fast, ref = str(tmp_path / "fast"), str(tmp_path / "ref")
+    os.makedirs(ref)
+    _, _, spec = make_spec(
+        load_config(), tokens_dir, fast, target, 3, SHARD // 2, chunk_tokens=chunk_tokens, max_doc_tokens=max_doc_tokens
+    )
+    os.makedirs(fast)
+    builder = ShardBuilder(spec)
+    try:
+        for k in range(spec.num_shards):
+            side = builder.build(k)
+            reference_shard(builder, k, os.path.join(ref, f"shard-{k:05d}"))
+            assert side["n_docs"] > 0
+            assert shard_files(fast, k) == shard_files(ref, k), k
+    finally:
+        builder.close()
+    if case == "awkward":
+        assert any(v for v in side["skipped_empty_documents"].values())
+    assert not [n for n in os.listdir(fast) if ".tmp" in n]
+
+
+def test_shard_writer_without_o_direct(tmp_path, tokens, built, monkeypatch):
+    """A filesystem that refuses O_DIRECT at open, or accepts it at open and refuses the write (some
+    FUSE mounts do): the writer falls back to buffered writes, same bytes."""
+    import errno
+    import fcntl
+
+    from mixtures import shard_writer
+    from mixtures.job import make_spec
+
+    if not shard_writer._O_DIRECT:
+        pytest.skip("no O_DIRECT on this platform: the buffered path is the only one")
+    real_open, real_write = os.open, os.write
+
+    def refuse_open(path, flags, *a):  # noqa: ANN001, ANN202
+        if flags & shard_writer._O_DIRECT:
+            raise OSError(errno.EINVAL, "O_DIRECT refused")
+        return real_open(path, flags, *a)
+
+    def refuse_write(fd, data):  # noqa: ANN001, ANN202
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & shard_writer._O_DIRECT:
+            raise OSError(errno.EINVAL, "O_DIRECT write refused")
+        return real_write(fd, data)
+
+    for name, patch in (("open", refuse_open), ("write", refuse_write)):
+        out = str(tmp_path / name)
+        _, _, spec = make_spec(load_config(), tokens[0], out, TARGET, 3, SHARD)
+        os.makedirs(out)
+        with monkeypatch.context() as m:
+            m.setattr(shard_writer.os, name, patch)
+            builder = ShardBuilder(spec)
+            try:
+                for k in range(spec.num_shards):
+                    builder.build(k)
+            finally:
+                builder.close()
+        for k in range(spec.num_shards):
+            assert shard_files(out, k) == shard_files(built, k), (name, k)
+
+
+def test_short_read_fails_and_leaves_no_shard(tmp_path, tokens):
+    from mixtures.job import make_spec
+    from tokenizer.indexed import DatasetError
+
+    copy = str(tmp_path / "tokens")
+    shutil.copytree(tokens[0], copy)
+    out = str(tmp_path / "out")
+    os.makedirs(out)
+    _, _, spec = make_spec(load_config(), copy, out, TARGET, 3, SHARD)
+    builder = ShardBuilder(spec)
+    try:
+        os.truncate(os.path.join(copy, "common_crawl", "part-00001.bin"), 1000)
+        with pytest.raises(DatasetError, match="short read"):
+            builder.build(0)
+    finally:
+        builder.close()
+    assert os.listdir(out) == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000])
+def test_index_bytes_equal_indexed_writer(tmp_path, n):
+    from mixtures.shard_writer import index_bytes
+
+    lengths = np.random.default_rng(n).integers(0, 5000, n)
+    w = IndexedWriter(str(tmp_path / "x"), np.uint16)
+    for m in lengths:
+        w.add(np.zeros(m, np.uint16))
+    w.finalize({})
+    with open(tmp_path / "x.idx", "rb") as f:
+        assert index_bytes(lengths, np.dtype(np.uint16)) == f.read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -157,3 +158,85 @@ def test_tokenizer_sampling_weights_equal_the_mixture_config():
     assert cfg.keys() == TABLE1_WEIGHTS.keys()
     for name, w in TABLE1_WEIGHTS.items():
         assert abs(cfg[name] - w) < 1e-12, name
+
+
+# -- what a build costs: bytes and expected wall time from the measured writer speed -------------------
+
+
+def _bench_json(path, rows: dict[int, float], disk: float = 1000.0) -> str:
+    data = {
+        "machine": "testbox",
+        "date": "2026-01-02",
+        "write_mb_per_s": rows[1],
+        "disk_mb_per_s": disk,
+        "mean_doc_bytes": 1300.0,
+        "workers": {str(n): {"write_mb_per_s": v} for n, v in rows.items()},
+    }
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_estimate_uses_measured_speed_per_worker_count(tmp_path):
+    from mixtures.estimate import estimate
+
+    speeds = _bench_json(tmp_path / "m.json", {1: 400.0, 2: 800.0}, disk=1200.0)
+    plan = make_plan(load_config(), parse_tokens("1T"))
+    one = estimate(plan, 1, speeds)
+    assert one.bin_bytes == 2 * 10**12 and one.index_bytes is None  # paper plan: no document count
+    assert one.seconds == pytest.approx(2e12 / 400e6)
+    assert "measured with 1 worker(s)" in one.speed.source and "m.json" in one.speed.source
+    two = estimate(plan, 2, speeds)
+    assert two.seconds == pytest.approx(2e12 / 800e6) and "measured with 2 worker(s)" in two.speed.source
+    three = estimate(plan, 3, speeds)  # 800 x 3/2 = 1200, exactly the disk: not capped
+    assert three.speed.mb_per_s == pytest.approx(1200.0) and "extrapolated from 800 MB/s" in three.speed.source
+    eight = estimate(plan, 8, speeds)
+    assert eight.speed.mb_per_s == 1200.0 and "capped at the disk speed" in eight.speed.source
+
+
+def test_estimate_without_bench_result_says_it_assumes(tmp_path):
+    from mixtures.estimate import DEFAULT_MB_PER_S, estimate
+
+    plan = make_plan(load_config(), parse_tokens("1.4T"))
+    e = estimate(plan, 2, str(tmp_path / "none.json"))
+    assert e.speed.mb_per_s == 2 * DEFAULT_MB_PER_S
+    assert e.speed.source.startswith("assumed") and "none.json" in e.speed.source
+
+
+def test_estimate_counts_index_bytes_and_one_worker_per_shard(tmp_path):
+    from mixtures.estimate import estimate
+
+    write_tokens(str(tmp_path / "t"), {n: 20 for n in SOURCES}, mean_len=50)
+    plan, _ = plan_for_tokens(load_config(), str(tmp_path / "t"), 30_000, 20_000, 100.0)
+    e = estimate(plan, 8, _bench_json(tmp_path / "m.json", {1: 100.0}))
+    assert plan.num_shards == 2 and e.workers == 2 and e.capped_workers
+    docs = plan.documents_estimate
+    assert e.index_bytes == plan.idx_bytes_estimate + docs and e.total_bytes == plan.bin_bytes + e.index_bytes
+
+
+def test_cli_plan_prints_bytes_and_wall_time(tmp_path, capsys):
+    speeds = _bench_json(tmp_path / "m.json", {1: 400.0, 2: 800.0})
+    assert main(["mixture", "plan", "--target", "1.4T", "--workers", "2", "--speed-json", speeds]) == 0
+    text = capsys.readouterr().out
+    assert "writes 2.80 TB" in text and "with 2 worker(s): 58 min at 800 MB/s" in text
+    assert "measured with 2 worker(s)" in text and "testbox" in text
+    assert main(["mixture", "plan", "--target", "1T", "--json", "--speed-json", speeds]) == 0
+    est = json.loads(capsys.readouterr().out)["estimate"]
+    assert est["workers"] == 1 and est["mb_per_s"] == 400.0 and est["seconds"] == pytest.approx(5000.0)
+
+
+def test_build_dry_run_prints_the_estimate(tmp_path, capsys):
+    write_tokens(str(tmp_path / "t"), {n: 20 for n in SOURCES}, mean_len=50)
+    speeds = _bench_json(tmp_path / "m.json", {1: 400.0, 2: 800.0})
+    args = ["mixture", "build", "--tokens", str(tmp_path / "t"), "--target", "30K", "--output", str(tmp_path / "o")]
+    assert main([*args, "--shard-tokens", "10K", "--workers", "2", "--speed-json", speeds, "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "expected wall time with 2 worker(s)" in text and "at 800 MB/s" in text and "Stages:" in text
+    assert not os.path.exists(tmp_path / "o")
+
+
+def test_workers_in_beam_args():
+    from mixtures.job import workers_in
+
+    assert workers_in(["--runner=DirectRunner"]) == 1
+    assert workers_in(["--direct_running_mode=multi_processing", "--direct_num_workers=4"]) == 4
+    assert workers_in(["--runner=DataflowRunner", "--max_num_workers=50"]) == 50
