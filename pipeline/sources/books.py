@@ -26,16 +26,24 @@ def _is_jsonl(path: str) -> bool:
     )
 
 
-def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
+def read(
+    path: str,
+    skip: SkipFn,
+    max_line_bytes: int | None = None,
+    max_decompressed_bytes: int | None = None,
+    **_: object,
+) -> Iterator[Document]:
+    """`max_line_bytes` caps one Books3 line (base.line_cap), `max_decompressed_bytes` a file's
+    inflated size (base.MAX_DECOMPRESSED_BYTES); a Gutenberg book is read up to MAX_DOC_BYTES + 1."""
     if _is_jsonl(path):
-        yield from read_books3(path, skip)
+        yield from read_books3(path, skip, max_line_bytes, max_decompressed_bytes)
     else:
-        yield from read_gutenberg(path, skip)
+        yield from read_gutenberg(path, skip, max_decompressed_bytes)
 
 
-def read_gutenberg(path: str, skip: SkipFn) -> Iterator[Document]:
+def read_gutenberg(path: str, skip: SkipFn, max_decompressed_bytes: int | None = None) -> Iterator[Document]:
     try:
-        with base.open_decompressed(path) as f:
+        with base.open_decompressed(path, max_decompressed_bytes) as f:
             data = f.read(base.MAX_DOC_BYTES + 1)
     except base.STREAM_ERRORS as exc:
         skip(base.stream_error_reason(exc))
@@ -55,13 +63,19 @@ def read_gutenberg(path: str, skip: SkipFn) -> Iterator[Document]:
     yield Document(id=f"gutenberg:{number or base.file_stem(path)}", source="books", text=text, meta=meta)
 
 
-def read_books3(path: str, skip: SkipFn) -> Iterator[Document]:
+def read_books3(
+    path: str, skip: SkipFn, max_line_bytes: int | None = None, max_decompressed_bytes: int | None = None
+) -> Iterator[Document]:
     stem, origin = base.file_stem(path), base.origin(path)
-    for lineno, obj, text in base.iter_json_texts(path, skip):
+    caps = {"max_line_bytes": max_line_bytes, "max_decompressed_bytes": max_decompressed_bytes}
+    for lineno, obj, text in base.iter_json_texts(path, skip, **caps):
         meta = {Meta.ORIGIN: origin}
         m = obj.get("meta")
         if isinstance(m, dict):
             title = m.get("title") or m.get("short_book_title")
             if isinstance(title, str) and title:
+                if base.lone_surrogate(title):
+                    skip("invalid_utf8")
+                    continue
                 meta[Meta.TITLE] = title
         yield Document(id=f"books3:{stem}:{lineno}", source="books", text=text, meta=meta)

@@ -11,16 +11,24 @@ from pipeline.sources import base
 from pipeline.sources.base import SkipFn
 
 
-def read(path: str, skip: SkipFn, **_: object) -> Iterator[Document]:
+def read(
+    path: str,
+    skip: SkipFn,
+    max_line_bytes: int | None = None,
+    max_decompressed_bytes: int | None = None,
+    **_: object,
+) -> Iterator[Document]:
+    """`max_line_bytes` caps one line (base.line_cap), `max_decompressed_bytes` the file's inflated size."""
     stem, origin = base.file_stem(path), base.origin(path)
-    for lineno, obj, text in base.iter_json_texts(path, skip):
+    caps = {"max_line_bytes": max_line_bytes, "max_decompressed_bytes": max_decompressed_bytes}
+    for lineno, obj, text in base.iter_json_texts(path, skip, **caps):
+        url, timestamp = str(obj.get("url") or ""), str(obj.get("timestamp") or "")
+        if base.lone_surrogate(url, timestamp):
+            skip("invalid_utf8")
+            continue
         yield Document(
             id=f"{stem}:{lineno}",
             source="c4",
             text=text,
-            meta={
-                Meta.URL: str(obj.get("url") or ""),
-                Meta.TIMESTAMP: str(obj.get("timestamp") or ""),
-                Meta.ORIGIN: origin,
-            },
+            meta={Meta.URL: url, Meta.TIMESTAMP: timestamp, Meta.ORIGIN: origin},
         )

@@ -8,6 +8,7 @@ filter's job). Ids are stable_id(repo, path), the same in both input forms.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -106,17 +107,28 @@ def _doc(repo: str, path: str, text: str, license: str, origin: str) -> Document
     )
 
 
-def read(path: str, skip: SkipFn, repo: str | None = None, **_: object) -> Iterator[Document]:
-    """`repo` names a source tree (default: the folder's name, e.g. `rust-hex`)."""
+def read(
+    path: str,
+    skip: SkipFn,
+    repo: str | None = None,
+    max_line_bytes: int | None = None,
+    max_decompressed_bytes: int | None = None,
+    **_: object,
+) -> Iterator[Document]:
+    """`repo` names a source tree (default: the folder's name, e.g. `rust-hex`). `max_line_bytes` caps one
+    JSONL line (base.line_cap), `max_decompressed_bytes` a JSONL file's inflated size."""
     if "://" not in path and os.path.isdir(path):
         yield from read_tree(path, skip, repo)
     else:
-        yield from read_jsonl(path, skip)
+        yield from read_jsonl(path, skip, max_line_bytes, max_decompressed_bytes)
 
 
-def read_jsonl(path: str, skip: SkipFn) -> Iterator[Document]:
+def read_jsonl(
+    path: str, skip: SkipFn, max_line_bytes: int | None = None, max_decompressed_bytes: int | None = None
+) -> Iterator[Document]:
     origin = base.origin(path)
-    for _, obj in base.iter_json_lines(path, skip):
+    caps = {"max_line_bytes": max_line_bytes, "max_decompressed_bytes": max_decompressed_bytes}
+    for _, obj in base.iter_json_lines(path, skip, **caps):
         content, repo, fpath = obj.get("content"), obj.get("repo_name"), obj.get("path")
         if not isinstance(content, str) or not isinstance(repo, str) or not isinstance(fpath, str):
             skip("missing_field")
@@ -124,10 +136,28 @@ def read_jsonl(path: str, skip: SkipFn) -> Iterator[Document]:
         if obj.get("binary") is True or "\x00" in content[:BINARY_SNIFF]:
             skip("binary")
             continue
+        lic = obj.get("license")
+        lic = lic if isinstance(lic, str) else ""
         if base.too_big(len(content), skip) or base.is_blank(content, skip):
             continue
-        lic = obj.get("license")
-        yield _doc(repo, fpath, content, lic if isinstance(lic, str) else "", origin)
+        if base.lone_surrogate(content, repo, fpath, lic):
+            skip("invalid_utf8")
+            continue
+        yield _doc(repo, fpath, content, lic, origin)
+
+
+# Open without following a symlink (one swapped in after lstat() fails with ELOOP) and without blocking
+# on a FIFO swapped in after lstat(); fstat() then checks that what was opened is a regular file.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_regular(path: str, limit: int, dir_fd: int | None = None) -> bytes | None:
+    """Up to `limit` bytes of a regular file; None when `path` is no longer one. Raises OSError."""
+    fd = os.open(path, _OPEN_FLAGS, dir_fd=dir_fd)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return f.read(limit)
 
 
 def tree_license(root: str) -> str:
@@ -138,55 +168,105 @@ def tree_license(root: str) -> str:
     except OSError:
         return license_detect.UNKNOWN
     for name in names:
-        full = os.path.join(root, name)
-        if license_detect.LICENSE_FILE.match(name) and os.path.isfile(full) and not os.path.islink(full):
-            found.append(license_detect.detect_text(_read_small(full)))
-    dep5 = os.path.join(root, "debian", "copyright")
-    if os.path.isfile(dep5) and not os.path.islink(dep5):
-        found.append(license_detect.detect_dep5(_read_small(dep5)))
+        if license_detect.LICENSE_FILE.match(name):
+            text = _read_small(os.path.join(root, name))
+            if text is not None:
+                found.append(license_detect.detect_text(text))
+    dep5 = _read_small(os.path.join(root, "debian", "copyright"))
+    if dep5 is not None:
+        found.append(license_detect.detect_dep5(dep5))
     return license_detect.combine(found)
 
 
-def _read_small(path: str, limit: int = 1 << 20) -> str:
-    with open(path, "rb") as f:
-        return f.read(limit).decode("utf-8", errors="replace")
+def _read_small(path: str, limit: int = 1 << 20) -> str | None:
+    """The first `limit` bytes of a regular, non-link file as text; None for anything else."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # never open a device
+            return None
+        data = _read_regular(path, limit)
+    except OSError:
+        return None
+    return None if data is None else data.decode("utf-8", errors="replace")
 
 
 def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Document]:
-    """One Document per regular file of a local tree, walked in sorted order without following links."""
-    root = root.rstrip("/")
+    """One Document per regular file of a local tree, walked in sorted order (a folder's files, then its
+    subfolders) without following links, iteratively (no recursion limit on deep trees). Links are
+    `symlink`, devices and FIFOs `special_file`, names that are not UTF-8 `invalid_path`, what cannot
+    be listed or read `unreadable`. Each folder is opened without following a link (its files then
+    relative to it), so nothing outside the tree is opened even if a file or folder is swapped for a link
+    while the tree is read."""
+    root = root.rstrip("/") or "/"
     repo = repo or os.path.basename(root)
     lic = tree_license(root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        kept = []
-        for d in sorted(dirnames):
-            if d in SKIP_DIRS:
+    stack = [""]  # folders still to walk, relative to root
+    while stack:
+        folder = stack.pop()
+        try:  # the root itself may be a link (the caller named it); no folder below it
+            dir_fd = os.open(os.path.join(root, folder) if folder else root, _DIR_FLAGS | (_NOFOLLOW if folder else 0))
+        except OSError as exc:
+            skip("symlink" if exc.errno in (errno.ELOOP, errno.ENOTDIR) else "unreadable")
+            continue
+        try:
+            try:
+                with os.scandir(dir_fd) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                skip("unreadable")
                 continue
-            if os.path.islink(os.path.join(dirpath, d)):
-                skip("symlink")
-                continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            doc = _tree_file(full, rel, repo, lic, skip)
-            if doc is not None:
-                yield doc
+            subfolders = []
+            for entry in entries:
+                if entry.name in SKIP_DIRS:
+                    continue
+                rel = f"{folder}/{entry.name}" if folder else entry.name
+                if not _utf8(entry.name):
+                    skip("invalid_path")
+                    continue
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    subfolders.append(rel)
+                    continue
+                doc = _tree_file(dir_fd, entry.name, rel, repo, lic, skip)
+                if doc is not None:
+                    yield doc
+            stack.extend(reversed(subfolders))
+        finally:
+            os.close(dir_fd)
 
 
-def _tree_file(full: str, rel: str, repo: str, lic: str, skip: SkipFn) -> Document | None:
-    st = os.lstat(full)
-    if stat.S_ISLNK(st.st_mode):
-        skip("symlink")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # undecodable bytes of a file name come back as lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _tree_file(dir_fd: int, name: str, rel: str, repo: str, lic: str, skip: SkipFn) -> Document | None:
+    try:
+        st = os.lstat(name, dir_fd=dir_fd)
+        if stat.S_ISLNK(st.st_mode):
+            skip("symlink")
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            skip("special_file")
+            return None
+        if base.too_big(st.st_size, skip):
+            return None
+        data = _read_regular(name, base.MAX_DOC_BYTES + 1, dir_fd)
+    except OSError as exc:
+        skip("symlink" if exc.errno == errno.ELOOP else "unreadable")  # ELOOP: a link swapped in
         return None
-    if not stat.S_ISREG(st.st_mode):
+    if data is None:  # swapped for a FIFO or device since lstat
         skip("special_file")
         return None
-    if base.too_big(st.st_size, skip):
-        return None
-    with open(full, "rb") as f:
-        data = f.read(base.MAX_DOC_BYTES + 1)
     if base.too_big(len(data), skip):  # grew since lstat
         return None
     if b"\x00" in data[:BINARY_SNIFF]:
