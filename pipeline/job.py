@@ -166,6 +166,8 @@ def run_job(
         shutil.rmtree(progress_dir, ignore_errors=True)
     stats = metrics_to_stats(result)
     stats.update(extra)
+    for key in ("read", "kept", "files"):  # Beam reports no counter that was never incremented (empty input)
+        stats.setdefault(key, 0)
     if stats.get("dedup.chars_in"):
         stats["dedup.removed_char_share"] = round(stats.get("dedup.chars_removed", 0) / stats["dedup.chars_in"], 4)
     wall = time.time() - t0

@@ -89,3 +89,17 @@ def test_every_job_reports_what_each_input_file_gave_its_reader(tmp_path) -> Non
         for reason, n in f["skipped"].items():
             skipped[reason] = skipped.get(reason, 0) + n
     assert skipped == stats["skipped"]
+
+
+def test_an_empty_input_still_reports_read_and_kept(tmp_path) -> None:
+    import gzip
+    import json
+
+    from pipeline.cli import main
+
+    (tmp_path / "empty.warc.wet.gz").write_bytes(gzip.compress(b""))
+    for source, extra in (("common_crawl", []), ("c4", ["--mode", "clean"])):
+        out = tmp_path / source
+        assert main(["run", source, "--input", str(tmp_path / "empty.warc.wet.gz"), "--output", str(out), *extra]) == 0
+        stats = json.load(open(out / "stats.json"))
+        assert (stats["read"], stats["kept"], stats["files"]) == (0, 0, 1), source
