@@ -19,7 +19,7 @@ from mixtures.plan import Plan
 DEFAULT_RESULTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results", "mixture.json"
 )
-DEFAULT_MB_PER_S = 300.0  # per worker process; one writer on a 2-core VM measured 350-400 MB/s
+DEFAULT_MB_PER_S = 300.0  # per worker process, below the 380-530 MB/s one writer measured on the 2-core dev VM
 SRC_BYTES_PER_DOC = 1  # .src: one source code per document
 
 
