@@ -1,4 +1,4 @@
-"""ArXiv cleaning steps (DESIGN.md section 3): comments out, user macros expanded, only the body from
+"""ArXiv cleaning steps: comments out, user macros expanded, only the body from
 the first section to the bibliography kept. The reader has already inlined \\input/\\include."""
 
 from __future__ import annotations

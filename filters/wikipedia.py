@@ -1,4 +1,4 @@
-"""Wikipedia cleaning steps (DESIGN.md section 3): language selection, disambiguation pages out,
+"""Wikipedia cleaning steps: language selection, disambiguation pages out,
 wikitext -> plain text. The reader already keeps namespace 0 and drops redirects."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Wikitext -> plain text, and the external links of an article, with mwparserfromhell.
 
 LLaMA (Touvron et al. 2023, section 2.1): "We process the data to remove hyperlinks, comments and other
-formatting boilerplate." Made exact here (DESIGN.md section 3, issue 4): internal links become their
+formatting boilerplate." Made exact here: internal links become their
 anchor text; templates, tables, references, comments, files/images, categories, interlanguage links,
 magic words and HTML tags go; the inner text of formatting tags (<b>, <i>, <span>, ...) stays; headings
 stay as text lines, lists as lines. One parse serves both the text and the link export.

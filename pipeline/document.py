@@ -1,6 +1,6 @@
 """The one record type of the pipeline, and the names of its metadata keys.
 
-No Beam here: `filters/` imports this module, and `filters/` must stay Beam-free (DESIGN.md section 1).
+No Beam here: `filters/` imports this module, and `filters/` must stay Beam-free.
 """
 
 from __future__ import annotations

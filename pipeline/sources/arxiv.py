@@ -4,7 +4,7 @@
 Archive members are read in memory from a streaming tar, never extracted to disk by name; members with
 absolute or `..` paths are refused (`unsafe_tar_member`), as are links and devices. The main file is the
 one with `\\documentclass`; its `\\input`/`\\include` of files in the same archive are inlined. One
-Document per paper with the assembled source; the arxiv filter does the cleaning (DESIGN.md section 3).
+Document per paper with the assembled source; the arxiv filter does the cleaning.
 
 Bounded work per paper: the archive inflates to at most `max_decompressed_bytes` (MAX_PAPER_BYTES, or
 base.MAX_DECOMPRESSED_BYTES where lower), holds at most `max_members` members (MAX_MEMBERS), a TeX member

@@ -3,7 +3,7 @@ FileSystems (so gs://, s3://, hdfs:// work) with the right decompressor.
 
 A reader is a function `read(path, skip, **options) -> Iterator[Document]`. It streams with constant
 memory, and on bad input calls `skip(reason)` and carries on with the next good record: it never
-raises for bad data (DESIGN.md section 9). It only raises for a path that does not exist.
+raises for bad data (docs/damaged_inputs.md). It only raises for a path that does not exist.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class ZstdFrames(io.RawIOBase):
     Bounded: each readinto(b) inflates at most len(b) bytes (zstandard's stream reader decompresses
     into b), so a highly compressed frame (1 GiB of one byte is 32 KiB of zstd) never becomes one huge
     buffer. zstandard's stream reader returns a clean EOF when the input stops mid-frame, which would
-    hide the damage (DESIGN.md section 9 wants a truncated stream counted), so a _ZstdFrameWalker
+    hide the damage (a truncated stream must be counted, docs/damaged_inputs.md), so a _ZstdFrameWalker
     follows the frame headers of the compressed bytes and tells whether the stream ended between frames."""
 
     def __init__(self, raw: BinaryIO, chunk: int = 1 << 17, max_window: int | None = None) -> None:

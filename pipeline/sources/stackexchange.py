@@ -1,7 +1,7 @@
 """StackExchange reader: a site's `Posts.xml` from the dump (`<posts><row Id=.. PostTypeId=.. .../>`).
 
 One Document per post, question (PostTypeId 1) or answer (PostTypeId 2); the job groups answers under
-their question by `question_id` and sorts them by score numerically (DESIGN.md section 3), so Score is
+their question by `question_id` and sorts them by score numerically, so Score is
 parsed as an int here. Text is the HTML body (attribute-unescaped); HTML stripping is the filter's job.
 Options: `site` overrides the site name taken from the parent folder (`cooking.stackexchange.com/`);
 `max_depth`, `max_text_chars`, `max_markup_bytes` set the XML caps of `xml_stream.iter_records`.

@@ -1,6 +1,6 @@
 """Wikipedia reader: MediaWiki XML dumps (`pages-articles.xml`, `.xml.bz2`), streamed.
 
-Namespace 0 only (articles), redirects skipped (DESIGN.md section 3; LLaMA paper section 2 keeps
+Namespace 0 only (articles), redirects skipped (LLaMA paper section 2 keeps
 article text only). The text is the raw wikitext: turning it into plain text is the wikipedia
 filter's job. Options: `lang` overrides the language found in `<siteinfo><dbname>` or the file name;
 `max_depth`, `max_text_chars`, `max_markup_bytes` set the XML caps of `xml_stream.iter_records`.

@@ -739,7 +739,7 @@ def iter_records(
             error = MALFORMED
         except base.STREAM_ERRORS as exc:
             error = base.stream_error_reason(exc)
-        # records completed before any error are still good (DESIGN.md section 9)
+        # records completed before any error are still good (docs/damaged_inputs.md)
         yield from b.out
         b.out.clear()
         if error is not None:
