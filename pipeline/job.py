@@ -19,6 +19,8 @@ from pipeline.runner import add_runner_arguments, beam_args_for, make_pipeline, 
 log = logging.getLogger(__name__)
 TARGET_SHARD_BYTES = 256 * 1024 * 1024
 PROGRESS_EVERY_S = 10.0
+# options of the jobs that name one local file each (checked before the pipeline is built)
+FILE_OPTIONS = ("lid_model", "quality_model", "cutoffs", "badwords")
 
 
 def expand_inputs(patterns: list[str]) -> list[str]:
@@ -97,6 +99,10 @@ def run_job(
     spec = job_for(source)
     if "://" not in output and os.path.exists(output) and not os.path.isdir(output):
         raise ValueError(f"--output {output} is a file; give a folder (it is created if missing)")
+    for name in FILE_OPTIONS:  # a missing model or list file: one line now, not a traceback from a worker
+        path = getattr(args, name, None)
+        if path and "://" not in path and not os.path.isfile(path):
+            raise FileNotFoundError(f"--{name.replace('_', '-')} {path}: no such file")
     sizes = input_sizes(inputs)
     paths = sorted(sizes)
     total_bytes = sum(sizes.values())

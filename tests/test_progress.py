@@ -103,3 +103,25 @@ def test_an_empty_input_still_reports_read_and_kept(tmp_path) -> None:
         assert main(["run", source, "--input", str(tmp_path / "empty.warc.wet.gz"), "--output", str(out), *extra]) == 0
         stats = json.load(open(out / "stats.json"))
         assert (stats["read"], stats["kept"], stats["files"]) == (0, 0, 1), source
+
+
+def test_a_missing_model_file_is_a_one_line_error_for_any_job(tmp_path, capsys) -> None:
+    import gzip
+
+    from pipeline.cli import main
+
+    (tmp_path / "empty.warc.wet.gz").write_bytes(gzip.compress(b""))
+    argv = [
+        "run",
+        "c4",
+        "--mode",
+        "clean",
+        "--input",
+        str(tmp_path / "empty.warc.wet.gz"),
+        "--output",
+        str(tmp_path / "o"),
+    ]
+    assert main([*argv, "--lid-model", "/nonexistent.ftz"]) == 1
+    assert capsys.readouterr().err.strip() == "llama-data: error: --lid-model /nonexistent.ftz: no such file"
+    assert main([*argv, "--badwords", "/nonexistent.txt"]) == 1
+    assert capsys.readouterr().err.strip() == "llama-data: error: --badwords /nonexistent.txt: no such file"
