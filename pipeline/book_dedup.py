@@ -25,8 +25,9 @@ import numpy as np
 
 from filters import minhash
 from filters.books import GUTENBERG_PREFIX, strip_gutenberg
+from pipeline.accounting import LEDGER
 from pipeline.document import Document
-from pipeline.transforms import _Counters
+from pipeline.transforms import Counters, Drops
 
 _SEP = "\x1f"  # joins the two ids of a pair into one string key
 
@@ -35,8 +36,8 @@ class StripGutenbergFn(beam.DoFn):
     """Strip Gutenberg header/footer; a Gutenberg text without markers is kept and counted."""
 
     def setup(self) -> None:
-        self._c = _Counters("")
-        self._drops = _Counters("drop.")
+        self._c = Counters("")
+        self._drops = Drops()
 
     def process(self, doc: Document) -> Iterator[Document]:
         text = doc.text
@@ -45,9 +46,12 @@ class StripGutenbergFn(beam.DoFn):
             if not found:
                 self._c.inc("no_gutenberg_markers")
         if not text.strip():
-            self._drops.inc("empty")
+            self._drops.drop(doc, "empty")
             return
         yield doc if text == doc.text else doc.with_text(text)
+
+    def finish_bundle(self) -> None:
+        LEDGER.flush()
 
 
 class SignatureFn(beam.DoFn):
@@ -101,7 +105,7 @@ class VerifyPairFn(beam.DoFn):
         self.overlap = overlap
 
     def setup(self) -> None:
-        self._c = _Counters("")
+        self._c = Counters("")
 
     def process(self, item: tuple[str, Iterable[tuple[str, bytes]]]) -> Iterator[tuple[str, str]]:
         key, members = item
@@ -115,13 +119,16 @@ class VerifyPairFn(beam.DoFn):
 
 class DropRemovedFn(beam.DoFn):
     def setup(self) -> None:
-        self._drops = _Counters("drop.")
+        self._drops = Drops()
 
     def process(self, doc: Document, removed: dict[str, Any]) -> Iterator[Document]:
         if doc.id in removed:
-            self._drops.inc("near_duplicate")
+            self._drops.drop(doc, "near_duplicate")
         else:
             yield doc
+
+    def finish_bundle(self) -> None:
+        LEDGER.flush()
 
 
 class NearDedupBooks(beam.PTransform):

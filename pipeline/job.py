@@ -91,10 +91,11 @@ def run_job(
 ) -> dict[str, Any]:
     import apache_beam as beam
 
+    from pipeline.accounting import LEDGER, LEDGER_ENV, merge_into_per_file, read_ledger
     from pipeline.jobs import FileJob, job_for
     from pipeline.progress import ProgressMonitor
     from pipeline.store import schema_for, to_row, write_stats
-    from pipeline.transforms import CountAs, ReadFiles, read_file_tallies
+    from pipeline.transforms import CountKept, ReadFiles, read_file_tallies
 
     spec = job_for(source)
     if "://" not in output and os.path.exists(output) and not os.path.isdir(output):
@@ -128,7 +129,6 @@ def run_job(
             ReadFiles(
                 read_as,
                 spec.reader_options(args),
-                tag_input_index=spec.tag_input_index,
                 label_as=source if read_as != source else None,
                 progress_dir=progress_dir,
                 strict=getattr(args, "strict", False),
@@ -137,7 +137,7 @@ def run_job(
         docs = spec.build(docs, args, output)
         _ = (
             docs
-            | "CountKept" >> beam.ParDo(CountAs("kept"))
+            | "CountKept" >> beam.ParDo(CountKept())
             | "ToRows" >> beam.Map(to_row, spec.meta_keys)
             | "WriteParquet"
             >> beam.io.WriteToParquet(
@@ -159,14 +159,25 @@ def run_job(
     t0 = time.time()
     monitor = ProgressMonitor(progress_dir, total_bytes, passes, every_s=PROGRESS_EVERY_S)
     extra: dict[str, Any] = {}
+    ledger_before = os.environ.get(LEDGER_ENV)
+    os.environ[LEDGER_ENV] = progress_dir  # local workers book kept and dropped documents by file there
     try:
         with monitor:
             result = p.run()
             result.wait_until_finish()
+        LEDGER.flush()  # what an in-process worker booked after its last flush
         peak = monitor.peak_rss()
-        if finish is None:  # a reader's per-file tallies (file-granular jobs keep their own, fuller ones)
-            extra = {"per_file": read_file_tallies(progress_dir)}
+        if finish is None:  # the readers' per-file tallies (file-granular jobs keep their own, fuller ones)
+            per_file = read_file_tallies(progress_dir)
+            by_index = read_ledger(progress_dir)
+            if by_index is not None:
+                merge_into_per_file(per_file, by_index)
+            extra = {"per_file": per_file}
     finally:
+        if ledger_before is None:
+            os.environ.pop(LEDGER_ENV, None)
+        else:
+            os.environ[LEDGER_ENV] = ledger_before
         if finish is not None:
             extra = finish() or {}
         shutil.rmtree(progress_dir, ignore_errors=True)
@@ -210,16 +221,21 @@ def check_balance(stats: dict[str, Any]) -> list[str]:
         return [] if total == stats.get("read", 0) else [f"read: {total} over the files != {stats.get('read')} counted"]
     for path, f in files.items():
         dropped = sum(f.get("dropped", {}).values())
-        if f["read"] != f["kept"] + dropped:
-            problems.append(f"{path}: read {f['read']} != kept {f['kept']} + dropped {dropped}")
+        kept = f.get("kept_records", f["kept"])  # a StackExchange thread is kept for all its posts
+        if f["read"] != kept + dropped:
+            problems.append(f"{path}: read {f['read']} != kept {kept} + dropped {dropped}")
     for key in ("read", "kept"):
         total = sum(f[key] for f in files.values())
         if total != stats.get(key, 0):
             problems.append(f"{key}: {total} over the files != {stats.get(key, 0)} counted")
-    if stats.get("read", 0) != stats.get("kept", 0) + sum(stats.get("dropped", {}).values()):
-        problems.append(
-            f"read {stats.get('read', 0)} != kept + dropped {stats.get('kept', 0)} + {stats.get('dropped')}"
-        )
+    # every drop the job counted is booked to one input file, reason by reason
+    by_reason: dict[str, int] = {}
+    for f in files.values():
+        for reason, n in f.get("dropped", {}).items():
+            by_reason[reason] = by_reason.get(reason, 0) + n
+    counted = {k: v for k, v in stats.get("dropped", {}).items() if v}
+    if by_reason != counted:
+        problems.append(f"dropped over the files {by_reason} != {counted} counted")
     return problems
 
 

@@ -43,8 +43,9 @@ from filters.normalize import warm_up
 from pipeline.document import Document, Meta
 from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
+from pipeline.sources.base import read_guarded
 from pipeline.store import ShardWriter, shard_name
-from pipeline.transforms import NAMESPACE, _Counters
+from pipeline.transforms import NAMESPACE, Counters
 
 KEYS_DIR = ".work"  # under the output folder: line keys, marks, per-file tallies; removed when the job ends
 log = logging.getLogger(__name__)
@@ -168,28 +169,14 @@ class _FileDoFn(beam.DoFn):
         # pass 1 runs only the pre-steps: it must not load (or hold memory for) the models of pass 2
         for step in self.plan.pre_steps if self.phase == "hash" else (*self.plan.pre_steps, *self.plan.steps):
             step.setup()
-        self._skips = _Counters("skip.")
-        self._drops = _Counters("drop.")
-        self._c = _Counters("")
+        self._skips = Counters("skip.")
+        self._drops = Counters("drop.")
+        self._c = Counters("")
         self._progress = ProgressFile(self.plan.progress_dir, self.phase)
 
     def _records(self, path: str, skip, errors: list[dict]) -> Iterator[Document]:  # noqa: ANN001
-        """The reader's documents; an unexpected exception while reading is counted as `unreadable_file`
-        (its class and message kept in `errors`) and ends this file only, unless the plan is strict.
-        Readers already turn damaged records into counted skips: this is the net under them."""
-        n = 0
-        try:
-            for doc in self._read(path, skip, **self.plan.reader_options):
-                n += 1
-                yield doc
-        except Exception as exc:
-            if self.plan.strict:
-                raise
-            skip("unreadable_file")
-            errors.append({"error": type(exc).__name__, "message": str(exc)[:500], "after_records": n})
-            log.warning(
-                "%s: unreadable after %d records (%s: %s); the other files go on", path, n, type(exc).__name__, exc
-            )
+        """The reader's documents, an unexpected failure counted as `unreadable_file` (see read_guarded)."""
+        return read_guarded(self._read, path, skip, errors, self.plan.strict, **self.plan.reader_options)
 
 
 class HashFile(_FileDoFn):
@@ -239,7 +226,7 @@ class FindDuplicates(beam.DoFn):
         self.plan = plan
 
     def setup(self) -> None:
-        self._c = _Counters("")
+        self._c = Counters("")
 
     def process(self, element: tuple[int, Iterable[int]]) -> Iterator[tuple[int, int]]:
         shard, indices = element
@@ -350,7 +337,7 @@ class CleanFile(_FileDoFn):
 class _Tally:
     """One file's skips and drops, counted both into the job's Beam counters and into the file's record."""
 
-    def __init__(self, skips: _Counters, drops: _Counters) -> None:
+    def __init__(self, skips: Counters, drops: Counters) -> None:
         self._skips, self._drops = skips, drops
         self.skipped: dict[str, int] = {}
         self.dropped: dict[str, int] = {}

@@ -12,16 +12,18 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from filters.base import Drop, Step
+from pipeline.accounting import INPUT_INDEX, LEDGER, records
 from pipeline.document import Document
 from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
+from pipeline.sources.base import read_guarded
 
 log = logging.getLogger(__name__)
 NAMESPACE = "llama_data"
-INPUT_INDEX = "_input_index"  # transient meta: position of the document's file in the sorted input list
+__all__ = ["INPUT_INDEX", "NAMESPACE", "ApplyStep", "Counters", "CountKept", "Drops", "ReadFiles", "apply_steps"]
 
 
-class _Counters:
+class Counters:
     """Beam counters created on first use and cached (creating one per element is wasteful)."""
 
     def __init__(self, prefix: str) -> None:
@@ -35,6 +37,21 @@ class _Counters:
         c.inc(n)
 
 
+_Counters = Counters  # the name modules written before the ledger still use
+
+
+class Drops(Counters):
+    """Drop counters (`drop.<reason>`) that also book each dropped document to its input file (see
+    pipeline/accounting.py); a DoFn using one calls `LEDGER.flush()` in its finish_bundle."""
+
+    def __init__(self) -> None:
+        super().__init__("drop.")
+
+    def drop(self, doc: Document, reason: str, n: int | None = None) -> None:
+        self.inc(reason, records(doc) if n is None else n)
+        LEDGER.drop(doc, reason, n)
+
+
 class ReadFiles(beam.DoFn):
     """path -> Documents, via the source's reader; skips counted as `skip.<reason>`."""
 
@@ -42,7 +59,6 @@ class ReadFiles(beam.DoFn):
         self,
         source: str,
         reader_options: dict[str, Any] | None = None,
-        tag_input_index: bool = False,
         label_as: str | None = None,
         progress_dir: str | None = None,
         strict: bool = False,
@@ -51,14 +67,12 @@ class ReadFiles(beam.DoFn):
         self.strict = strict
         self.source = source
         self.reader_options = reader_options or {}
-        # stages that group by input file (CCNet's dedup groups of N shards) need the file's index
-        self.tag_input_index = tag_input_index
         # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
         self.label_as = label_as
 
     def setup(self) -> None:
         self._read = reader_for(self.source)
-        self._skips = _Counters("skip.")
+        self._skips = Counters("skip.")
         self._docs = Metrics.counter(NAMESPACE, "read")
         self._files = Metrics.counter(NAMESPACE, "files")
         self._progress = ProgressFile(self.progress_dir, "read")
@@ -78,28 +92,18 @@ class ReadFiles(beam.DoFn):
             self._skips.inc(reason, k)
 
         n = 0
-        try:
-            for doc in self._read(path, skip, **self.reader_options):
-                n += 1
-                self._docs.inc()
-                progress.doc(len(doc.text))
-                if self.label_as is not None:
-                    doc = Document(doc.id, self.label_as, doc.text, doc.meta)
-                if self.tag_input_index:
-                    doc.meta[INPUT_INDEX] = index
-                yield doc
-        except Exception as exc:
-            # readers turn damaged records into counted skips; this is the net under them: one file that
-            # fails in an unexpected way is counted and ends alone, the other files go on (--strict: stop)
-            if self.strict:
-                raise
-            skip("unreadable_file")
-            errors.append({"error": type(exc).__name__, "message": str(exc)[:500], "after_records": n})
-            log.warning(
-                "%s: unreadable after %d records (%s: %s); the other files go on", path, n, type(exc).__name__, exc
-            )
+        for doc in read_guarded(self._read, path, skip, errors, self.strict, **self.reader_options):
+            n += 1
+            self._docs.inc()
+            progress.doc(len(doc.text))
+            if self.label_as is not None:
+                doc = Document(doc.id, self.label_as, doc.text, doc.meta)
+            # the per-file accounting (pipeline/accounting.py) books drops and kept documents by it
+            doc.meta[INPUT_INDEX] = index
+            yield doc
         progress.file_done(size)
-        write_file_tally(self.progress_dir, index, {"path": path, "read": n, "skipped": skipped, "errors": errors})
+        tally = {"path": path, "index": index, "read": n, "skipped": skipped, "errors": errors}
+        write_file_tally(self.progress_dir, index, tally)
 
 
 def write_file_tally(folder: str | None, index: int, record: dict) -> None:
@@ -137,14 +141,17 @@ class ApplyStep(beam.DoFn):
 
     def setup(self) -> None:
         self.step.setup()
-        self._drops = _Counters("drop.")
+        self._drops = Drops()
 
     def process(self, doc: Document) -> Iterator[Document]:
         out = self.step(doc)
         if isinstance(out, Drop):
-            self._drops.inc(out.reason)
+            self._drops.drop(doc, out.reason)
         else:
             yield out
+
+    def finish_bundle(self) -> None:
+        LEDGER.flush()
 
 
 def apply_steps(docs: beam.PCollection, steps: list[Step]) -> beam.PCollection:
@@ -154,13 +161,16 @@ def apply_steps(docs: beam.PCollection, steps: list[Step]) -> beam.PCollection:
     return docs
 
 
-class CountAs(beam.DoFn):
-    def __init__(self, name: str) -> None:
-        self.name = name
+class CountKept(beam.DoFn):
+    """The documents a job writes: counted as `kept`, and booked by input file (pipeline/accounting.py)."""
 
     def setup(self) -> None:
-        self._c = Metrics.counter(NAMESPACE, self.name)
+        self._c = Metrics.counter(NAMESPACE, "kept")
 
-    def process(self, x: Any) -> Iterator[Any]:
+    def process(self, doc: Document) -> Iterator[Document]:
         self._c.inc()
-        yield x
+        LEDGER.keep(doc)
+        yield doc
+
+    def finish_bundle(self) -> None:
+        LEDGER.flush()

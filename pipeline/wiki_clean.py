@@ -11,7 +11,8 @@ import apache_beam as beam
 from filters.base import Drop
 from filters.wikipedia import clean_article
 from pipeline.document import Document
-from pipeline.transforms import _Counters
+from pipeline.accounting import LEDGER
+from pipeline.transforms import Counters, Drops
 
 LINKS_TAG = "links"
 
@@ -20,8 +21,8 @@ class CleanArticle(beam.DoFn):
     """Document (raw wikitext) -> cleaned Document | drop.<reason>, plus its URLs on LINKS_TAG."""
 
     def setup(self) -> None:
-        self._drops = _Counters("drop.")
-        self._count = _Counters("")
+        self._drops = Drops()
+        self._count = Counters("")
 
     def process(self, doc: Document) -> Iterator[Any]:
         out, links = clean_article(doc)
@@ -30,6 +31,9 @@ class CleanArticle(beam.DoFn):
         if links:
             self._count.inc("external_links", len(links))
         if isinstance(out, Drop):
-            self._drops.inc(out.reason)
+            self._drops.drop(doc, out.reason)
         else:
             yield out
+
+    def finish_bundle(self) -> None:
+        LEDGER.flush()

@@ -163,6 +163,8 @@ def test_an_unreadable_file_is_counted_and_the_others_go_on(wet_files: list[str]
     assert stats["skipped"] == {"unreadable_file": 1} and stats["accounting"] == "balanced"
     (err,) = stats["per_file"][wet_files[1]]["errors"]
     assert err["error"] == "OSError" and err["after_records"] == 0
+    # where in the file it failed: past the first record, not past the end
+    assert 0 < err["byte_offset"] <= os.path.getsize(wet_files[1])
     with pytest.raises(Exception, match="disk says no"):
         main(["run", "common_crawl", "--input", *wet_files, "--output", str(tmp_path / "strict"), "--strict"])
 

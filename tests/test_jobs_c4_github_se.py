@@ -83,11 +83,16 @@ def test_file_dedup_keeps_smallest_repo_path() -> None:
 
 
 def test_keep_first_combiner_is_associative() -> None:
+    from pipeline.accounting import INPUT_INDEX
+
     d = [_gh(r, "f.py", "x") for r in ("c", "a", "b")]
+    for doc, index in zip(d, (4, 7, 4)):
+        doc.meta[INPUT_INDEX] = index
     cands = [github_job.to_candidate(x)[1] for x in d]
     whole = github_job.keep_first(cands)
     split = github_job.keep_first([github_job.keep_first(cands[:1]), github_job.keep_first(cands[1:])])
-    assert whole[1].id == split[1].id == "a:f.py" and whole[2] == split[2] == 3
+    # the winner, and the copies counted per input file (what books the removed ones to their files)
+    assert whole[1].id == split[1].id == "a:f.py" and whole[2] == split[2] == {4: 2, 7: 1}
 
 
 # -- StackExchange grouping -----------------------------------------------------------------------
@@ -232,6 +237,7 @@ def test_stackexchange_job_end_to_end(tmp_path) -> None:
             _a(2, 1, 9, "<p>Use <code>du -a | sort -n</code>.</p>"),
             _a(3, 1, 10, "<pre><code>ls -lS\n</code></pre>"),
             _q(4, 0, "Empty", "<p> </p>"),
+            _a(6, 4, 1, "<p>An answer to an empty question goes with it.</p>"),
             _a(5, 77, 3, "<p>An answer whose question is gone.</p>"),
         ],
     )
@@ -250,7 +256,20 @@ def test_stackexchange_job_end_to_end(tmp_path) -> None:
     assert a[0][1].text == "Sort files by size\n\nHow do I list files by size?\n\nls -lS\n\nUse du -a | sort -n."
     assert a[0][0].text == "Salt pasta water?\n\nShould I?\n\n- yes\n- no\n\nYes, generously."
     assert a[0][1].meta["score"] == 7 and a[0][1].meta["question_id"] == 1
-    assert a[1]["dropped"] == {"site_not_kept": 1, "empty": 1, "orphan_answer": 1}
+    assert a[1]["dropped"] == {"site_not_kept": 1, "empty": 2, "orphan_answer": 1}
+    # every post of every file accounted for: a kept thread stands for all its posts
+    files = {os.path.basename(os.path.dirname(p)): f for p, f in a[1]["per_file"].items()}
+    assert files["unix.stackexchange.com"] == {
+        "index": 2,
+        "read": 6,
+        "skipped": {},
+        "kept": 1,
+        "kept_records": 3,
+        "dropped": {"empty": 2, "orphan_answer": 1},
+    }
+    assert files["cooking.stackexchange.com"]["kept_records"] == 2
+    assert files["tiny.stackexchange.com"] == {"index": 1, "read": 1, "skipped": {}, "kept": 0, "dropped": {"site_not_kept": 1}}
+    assert a[1]["accounting"] == "balanced"
     _same(a, _run("stackexchange", inputs, str(tmp_path / "b"), ["--top-sites", "2"], MULTI))
     # an explicit list wins over the computed one
     c = _run("stackexchange", inputs, str(tmp_path / "c"), ["--sites", "tiny.stackexchange.com"], INPROC)

@@ -109,6 +109,18 @@ def test_books_job_end_to_end(tmp_path) -> None:
     assert len([i for i in ids if i.startswith("books3:")]) == 1  # the copy of pg9 removed, the 50% one kept
     assert stats["dropped"] == {"near_duplicate": 2}
     assert stats["no_gutenberg_markers"] == 1
+    # each removed copy is booked to the file it was read from
+    per_file = {os.path.basename(p): f for p, f in stats["per_file"].items()}
+    assert per_file["pg10.txt"]["dropped"] == {"near_duplicate": 1} and per_file["pg10.txt"]["kept"] == 0
+    assert per_file["books3-part.jsonl"] == {
+        "index": 0,
+        "read": 2,
+        "skipped": {},
+        "kept": 1,
+        "dropped": {"near_duplicate": 1},
+    }
+    assert per_file["pg9.txt"]["kept"] == 1 and "dropped" not in per_file["pg9.txt"]
+    assert stats["accounting"] == "balanced"
     pg9 = next(d for d in docs if d.id == "gutenberg:9")
     assert "PROJECT GUTENBERG" not in pg9.text and pg9.text.startswith("The ")
     _same(a, _run("books", inputs, str(tmp_path / "b"), [], MULTI))
@@ -124,5 +136,35 @@ def test_arxiv_job_end_to_end(tmp_path) -> None:
     assert len(docs) == 1 and docs[0].text.startswith("\\section{Introduction}")
     assert "\\newcommand" not in docs[0].text and "\\mathbb{R}^d" in docs[0].text
     assert stats["dropped"] == {"no_section": 1}
+    per_file = {os.path.basename(p): (f["read"], f["kept"], f.get("dropped")) for p, f in stats["per_file"].items()}
+    assert per_file == {"2101.00001.tex": (1, 1, None), "2101.00002.tex": (1, 0, {"no_section": 1})}
     assert os.path.exists(tmp_path / "a" / "stats.json")
     _same(a, _run("arxiv", [str(tmp_path / "*.tex")], str(tmp_path / "b"), [], MULTI))
+
+
+def test_an_unreadable_books_file_is_counted_with_its_offset_and_the_rest_balances(tmp_path, monkeypatch) -> None:
+    import pipeline.sources.books as reader
+
+    real = reader.read
+
+    def fails_after_one(path, skip, **kw):  # noqa: ANN001, ANN202
+        for i, doc in enumerate(real(path, skip, **kw)):
+            if path.endswith("b.jsonl") and i == 1:
+                raise MemoryError("the disk cache said no")
+            yield doc
+
+    monkeypatch.setattr(reader, "read", fails_after_one)
+    texts = [book(ORIGINAL), book(HALF_COPY), "Short and good.", " "]
+    for name, part in (("a.jsonl", texts[:2]), ("b.jsonl", texts[2:] + texts[2:3])):
+        with open(tmp_path / name, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps({"text": t, "meta": {"title": name}}) + "\n" for t in part)
+    docs, stats = _run("books", [str(tmp_path / "*.jsonl")], str(tmp_path / "out"), [], INPROC)
+    assert sorted(len(d.text) for d in docs) == sorted(len(t) for t in texts[:3])
+    per_file = {os.path.basename(p): f for p, f in stats["per_file"].items()}
+    b = per_file["b.jsonl"]
+    assert (b["read"], b["kept"], b["skipped"]) == (1, 1, {"empty": 1, "unreadable_file": 1})
+    (err,) = b["errors"]
+    assert err["error"] == "MemoryError" and err["after_records"] == 1
+    assert 0 < err["byte_offset"] <= os.path.getsize(tmp_path / "b.jsonl")
+    assert per_file["a.jsonl"]["read"] == per_file["a.jsonl"]["kept"] == 2
+    assert stats["accounting"] == "balanced"

@@ -34,8 +34,6 @@ class JobSpec:
     add_arguments: Callable[[argparse.ArgumentParser], None] = _no_args
     reader_options: Callable[[argparse.Namespace], dict[str, Any]] = _no_reader_options
     help: str = ""
-    # True when a stage needs the index of each document's input file (dedup groups of N files)
-    tag_input_index: bool = False
     # the source whose reader reads the input, when not `source` itself (C4 `--mode clean` reads WET);
     # documents are relabelled `source`
     reader_source: Callable[[argparse.Namespace], str] | None = None

@@ -11,33 +11,39 @@ from typing import Any
 from pipeline.document import Document, Meta
 from pipeline.jobs import JobSpec
 
-# (order key, document, copies): the combine value of the dedup, see `keep_first`
-Candidate = tuple[tuple[str, str, str], Document, int]
+# (order key, document, copies by input file index): the combine value of the dedup, see `keep_first`
+Candidate = tuple[tuple[str, str, str], Document, dict[int, int]]
 
 
 def to_candidate(doc: Document) -> tuple[str, Candidate]:
     from filters.github import content_key, order_key
+    from pipeline.accounting import file_index
 
-    return content_key(doc), (order_key(doc), doc, 1)
+    return content_key(doc), (order_key(doc), doc, {file_index(doc): 1})
 
 
 def keep_first(values: Iterable[Candidate]) -> Candidate:
-    """Associative and commutative: the smallest (repo, path, id) wins, copies are summed. Used as a
-    combiner so each worker pre-reduces before the shuffle and a key never holds more than one file
-    in memory, however many copies of it exist (jquery.js, LICENSE-like boilerplate, vendored code)."""
+    """Associative and commutative: the smallest (repo, path, id) wins, copies are summed per input file
+    (so each removed copy is booked to the file it came from). Used as a combiner so each worker
+    pre-reduces before the shuffle and a key never holds more than one file's text in memory, however
+    many copies of it exist (jquery.js, LICENSE-like boilerplate, vendored code): only a count per input
+    file holding a copy."""
     best: Candidate | None = None
-    total = 0
+    copies: dict[int, int] = {}
     for cand in values:
-        total += cand[2]
+        for index, n in cand[2].items():
+            copies[index] = copies.get(index, 0) + n
         if best is None or cand[0] < best[0]:
             best = cand
     if best is None:
         raise ValueError("keep_first of no values")
-    return best[0], best[1], total
+    return best[0], best[1], copies
 
 
 class EmitKept:
-    """(hash, winner) -> the kept file; the other copies are counted as `drop.duplicate_file`."""
+    """(hash, winner) -> the kept file; the other copies are counted as `drop.duplicate_file`, each
+    booked to its input file (pipeline/accounting.py; the ledger is flushed by CountKept downstream, which
+    runs in the same fused stage)."""
 
     def __init__(self) -> None:
         self._counter: Any = None
@@ -46,15 +52,23 @@ class EmitKept:
         return {"_counter": None}
 
     def __call__(self, kv: tuple[str, Candidate]) -> Iterator[Document]:
+        from pipeline.accounting import LEDGER, file_index
+
         _, (_, doc, copies) = kv
-        if copies > 1:
+        losers = dict(copies)
+        losers[file_index(doc)] -= 1  # the winner's own copy is kept
+        total = sum(losers.values())
+        if total:
             if self._counter is None:
                 from apache_beam.metrics import Metrics
 
                 from pipeline.transforms import NAMESPACE
 
                 self._counter = Metrics.counter(NAMESPACE, "drop.duplicate_file")
-            self._counter.inc(copies - 1)
+            self._counter.inc(total)
+            for index, n in losers.items():
+                if n:
+                    LEDGER.drop_from(index, "duplicate_file", n)
         yield doc
 
 

@@ -6,7 +6,6 @@ reach the filter as a Beam side input."""
 from __future__ import annotations
 
 import argparse
-import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -15,7 +14,8 @@ from pipeline.jobs import JobSpec
 
 
 class _Counted:
-    """Base of the plain callables below: Beam counters created on first use, never pickled."""
+    """Base of the DoFns below: Beam counters created on first use, never pickled; drops and kept
+    threads booked by input file (pipeline/accounting.py), the ledger flushed at each bundle's end."""
 
     def __init__(self) -> None:
         self._counters: dict[str, Any] = {}
@@ -32,35 +32,58 @@ class _Counted:
             self._counters[name] = Metrics.counter(NAMESPACE, name)
         self._counters[name].inc(n)
 
+    def finish_bundle(self) -> None:
+        from pipeline.accounting import LEDGER
 
-@functools.cache
-def _counter(name: str) -> Any:
-    from apache_beam.metrics import Metrics
-
-    from pipeline.transforms import NAMESPACE
-
-    return Metrics.counter(NAMESPACE, name)
+        LEDGER.flush()
 
 
-def keep_sites(post: Document, sites: list[str]) -> Iterator[Document]:
-    """Keep posts whose site is in the side-input list (the computed top sites). A function, not a
-    callable object: Beam passes side inputs only to functions' extra parameters."""
-    if post.meta.get(Meta.SITE) in sites:
-        yield post
-    else:
-        _counter("drop.site_not_kept").inc()
+def _dofn(cls: type) -> type:
+    """`cls` as a beam.DoFn (imported late: this module is read by the CLI before Beam is needed)."""
+    import apache_beam as beam
+
+    return type(cls.__name__, (cls, beam.DoFn), {})
+
+
+class KeepSites(_Counted):
+    """Keep posts whose site is in the side-input list (the computed top sites)."""
+
+    def process(self, post: Document, sites: list[str]) -> Iterator[Document]:
+        if post.meta.get(Meta.SITE) in sites:
+            yield post
+        else:
+            from pipeline.accounting import LEDGER
+
+            self._inc("drop.site_not_kept")
+            LEDGER.drop(post, "site_not_kept")
 
 
 class BuildThreads(_Counted):
-    def __call__(self, kv: tuple[str, Iterable[Document]]) -> Iterator[Document]:
+    """(thread key, posts) -> one document for the thread. Every post is accounted for: a kept thread
+    stands for all its posts (`RECORDS`), a dropped one drops all of them under its reason."""
+
+    def process(self, kv: tuple[str, Iterable[Document]]) -> Iterator[Document]:
         from filters.base import Drop
         from filters.stackexchange import build_thread
+        from pipeline.accounting import INPUT_INDEX, LEDGER, RECORDS, file_index
 
-        out, n = build_thread(kv[1])
+        posts = list(kv[1])
+        by_file: dict[int, int] = {}
+        for post in posts:
+            by_file[file_index(post)] = by_file.get(file_index(post), 0) + 1
+        out, _ = build_thread(posts)
         if isinstance(out, Drop):
-            self._inc(f"drop.{out.reason}", n)
-        else:
-            yield out
+            self._inc(f"drop.{out.reason}", len(posts))
+            for index, n in by_file.items():
+                LEDGER.drop_from(index, out.reason, n)
+            return
+        # the thread is booked to its first file; posts of the same thread in other files (a site's dump
+        # given twice) are booked there as kept records too
+        first = min(by_file)
+        out.meta[INPUT_INDEX], out.meta[RECORDS] = first, by_file.pop(first)
+        for index, n in by_file.items():
+            LEDGER.keep_records_from(index, n)
+        yield out
 
 
 def site_of(post: Document) -> str:
@@ -95,12 +118,12 @@ def build(docs, args, output):
             | "Sites:All" >> beam.combiners.ToList()  # one (site, count) per site: a few hundred at most
             | "Sites:Top" >> beam.Map(top_sites, n)
         )
-        posts = docs | "Sites:Keep" >> beam.FlatMap(keep_sites, beam.pvalue.AsSingleton(largest))
+        posts = docs | "Sites:Keep" >> beam.ParDo(_dofn(KeepSites)(), beam.pvalue.AsSingleton(largest))
     return (
         posts
         | "Threads:Key" >> beam.Map(key_by_thread)
         | "Threads:Group" >> beam.GroupByKey()
-        | "Threads:Build" >> beam.FlatMap(BuildThreads())
+        | "Threads:Build" >> beam.ParDo(_dofn(BuildThreads)())
     )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import logging
 import lzma
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, Protocol
@@ -19,6 +21,8 @@ from typing import Any, BinaryIO, Protocol
 import zstandard
 
 from pipeline.document import Document
+
+log = logging.getLogger(__name__)
 
 
 class SkipFn(Protocol):
@@ -237,12 +241,88 @@ class ConcatenatedStreams(io.RawIOBase):
         super().close()
 
 
+_LAST_READ = threading.local()
+
+
+class _Positioned:
+    """A raw input file that remembers, when closed, how many of its bytes had been read: the byte
+    offset at which an unexpected failure is reported (`last_read_offset`). Everything else is the
+    file's own (attribute access is forwarded)."""
+
+    __slots__ = ("_f",)
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        _LAST_READ.offset = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._f, name)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._f)
+
+    def __enter__(self) -> _Positioned:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._f.closed:
+            try:
+                _LAST_READ.offset = self._f.tell()
+            except (OSError, ValueError):
+                pass
+        self._f.close()
+
+
+def last_read_offset() -> int | None:
+    """Bytes read of the raw file this thread opened last with `open_raw`, as of its closing (0 while it
+    is open); None when none was opened."""
+    return getattr(_LAST_READ, "offset", None)
+
+
+def read_guarded(
+    read: Callable[..., Iterator[Document]],
+    path: str,
+    skip: SkipFn,
+    errors: list[dict],
+    strict: bool = False,
+    **options: Any,
+) -> Iterator[Document]:
+    """A reader's documents, with a net under it: readers turn damaged records into counted skips, and an
+    exception they did not expect ends this file only, counted as `unreadable_file` with its class,
+    message, the records read before it and the byte offset reached (in `errors`). `strict`: re-raise."""
+    n = 0
+    try:
+        for doc in read(path, skip, **options):
+            n += 1
+            yield doc
+    except Exception as exc:
+        if strict:
+            raise
+        skip("unreadable_file")
+        offset = last_read_offset()
+        errors.append(
+            {"error": type(exc).__name__, "message": str(exc)[:500], "after_records": n, "byte_offset": offset}
+        )
+        log.warning(
+            "%s: unreadable after %d records, %s bytes in (%s: %s); the other files go on",
+            path,
+            n,
+            offset,
+            type(exc).__name__,
+            exc,
+        )
+
+
 def open_raw(path: str) -> BinaryIO:
     """Open a path (local or any Beam filesystem) as raw bytes, without decompression."""
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    f = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    return _Positioned(f)  # type: ignore[return-value]
 
 
 def open_decompressed(path: str, cap: int | None = None) -> BinaryIO:
