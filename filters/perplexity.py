@@ -79,8 +79,14 @@ def load_cutoffs(path: str | None) -> dict[str, tuple[float, float]]:
     """A cutoffs file is JSON: {"en": {"p30": 340.0, "p60": 520.0}, ...}."""
     if path is None:
         return dict(DEFAULT_CUTOFFS)
+    expected = f'{path}: not a cutoffs file (JSON such as {{"en": {{"p30": 340, "p60": 520}}}})'
     with open(path, encoding="utf-8") as f:
-        raw = json.load(f)
+        try:
+            raw = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{expected}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(expected)
     out = {}
     for lang, c in raw.items():
         if not isinstance(c, dict) or "p30" not in c or "p60" not in c:

@@ -222,3 +222,24 @@ def test_output_that_is_a_file_is_a_one_line_error(wet_files: list[str], tmp_pat
         capsys.readouterr().err.strip()
         == f"llama-data: error: --output {tmp_path / 'f'} is a file; give a folder (it is created if missing)"
     )
+
+
+def test_cutoffs_mistakes_are_one_line_errors(wet_files: list[str], tmp_path, capsys) -> None:
+    from filters.perplexity import lm_paths
+
+    models = tmp_path / "lm"
+    models.mkdir()
+    for p in lm_paths(str(models), "en"):  # present: the cutoffs are checked before anything is loaded
+        open(p, "wb").close()
+    bad = tmp_path / "cutoffs.json"
+    base = ["run", "common_crawl", "--input", *wet_files, "--output", str(tmp_path / "o")]
+    for content, extra, message in [
+        ("garbage\n", [], "--cutoffs sets the perplexity buckets: it needs --lm-dir"),
+        ("garbage\n", ["--lm-dir", str(models)], f"{bad}: not a cutoffs file (JSON such as"),
+        ("[1, 2]", ["--lm-dir", str(models)], f"{bad}: not a cutoffs file (JSON such as"),
+        ('{"en": {"p30": 600, "p60": 500}}', ["--lm-dir", str(models)], f"{bad}: en p30 600.0 > p60 500.0"),
+    ]:
+        bad.write_text(content)
+        assert main([*base, "--cutoffs", str(bad), *extra]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"llama-data: error: {message}"), err

@@ -127,6 +127,12 @@ def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None
     for option, path in needed:
         if not _exists(path):
             raise FileNotFoundError(f"{option} {path}: no such file")
+    if getattr(args, "cutoffs", None):
+        from filters.perplexity import load_cutoffs
+
+        if not args.lm_dir:
+            raise ValueError("--cutoffs sets the perplexity buckets: it needs --lm-dir (the models to score with)")
+        load_cutoffs(args.cutoffs)  # a malformed file: one line now, not a worker's traceback
 
 
 def _exists(path: str) -> bool:
