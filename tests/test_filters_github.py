@@ -107,9 +107,9 @@ def test_unknown_and_missing_licence_dropped() -> None:
         ("BSD-2-clause", "BSD-2-Clause", "allowed"),
         ("MIT OR Apache-2.0", "MIT", "allowed"),  # Cargo: the user may choose
         ("MIT/Apache-2.0", "MIT", "allowed"),
-        ("GPL-2+", "GPL-2.0", "copyleft"),
-        ("GNU General Public License v3.0", "GPL-3.0", "copyleft"),
-        ("MIT AND GPL-2.0", "MIT AND GPL-2.0", "copyleft"),  # both apply
+        ("GPL-2+", "GPL-2.0-or-later", "copyleft"),
+        ("GNU General Public License v3.0", "GPL-3.0-only", "copyleft"),
+        ("MIT AND GPL-2.0", "MIT AND GPL-2.0-only", "copyleft"),  # both apply
         ("isc", "ISC", "other"),  # permissive, but not one of the paper's three
     ],
 )

@@ -165,11 +165,10 @@ def _write_trees(root: str) -> None:
     """Two local checkouts: an MIT one (licence from its LICENSE text) and a GPL-3 one (COPYING)."""
     mit = os.path.join(root, "acme-lib")
     os.makedirs(os.path.join(mit, "acme"))
+    from test_licenses import as_shipped  # the SPDX list's texts, as the installed `spdx` package ships them
+
     with open(os.path.join(mit, "LICENSE"), "w") as f:
-        f.write(
-            "MIT License\n\nCopyright (c) 2021 Acme\n\nPermission is hereby granted, free of charge, to any "
-            "person obtaining a copy of this software ...\n"
-        )
+        f.write(as_shipped("MIT"))
     with open(os.path.join(mit, "acme", "clock.py"), "w") as f:
         f.write(
             "# Copyright (c) 2021 Acme\n# Licensed under the MIT License.\n\nimport time\n\n\n"
@@ -178,7 +177,7 @@ def _write_trees(root: str) -> None:
     gpl = os.path.join(root, "gnu-tool")
     os.makedirs(gpl)
     with open(os.path.join(gpl, "COPYING"), "w") as f:
-        f.write("GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n")
+        f.write(as_shipped("GPL-3.0"))
     with open(os.path.join(gpl, "tool.c"), "w") as f:
         f.write("int main(void) { return 0; }\n")
 

@@ -93,6 +93,7 @@ def build(docs, args, output):
         getattr(args, "max_line_length", 1000),
         getattr(args, "mean_line_length", 100.0),
         getattr(args, "min_alnum_fraction", 0.25),
+        extra_licenses=getattr(args, "license_allow", None) or (),
     )
     docs = apply_steps(docs, steps)
     if getattr(args, "file_dedup", True):
@@ -108,11 +109,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--min-alnum-fraction", type=float, default=0.25, help="drop files whose alphanumeric share is lower"
     )
     g.add_argument("--no-file-dedup", dest="file_dedup", action="store_false", help="skip the exact whole-file dedup")
+    g.add_argument(
+        "--license-allow",
+        type=lambda v: [x for x in v.split(",") if x.strip()],
+        default=[],
+        metavar="IDS",
+        help="comma-separated SPDX ids to keep besides Apache-*, BSD-*, 0BSD, MIT* (e.g. ISC,Zlib,Unlicense); "
+        "default: none, the paper's rule (docs/github.md)",
+    )
 
 
 JOB = JobSpec(
     source="github",
-    meta_keys=(Meta.REPO, Meta.PATH, Meta.PROG_LANG, Meta.LICENSE, Meta.ORIGIN),
+    meta_keys=(Meta.REPO, Meta.PATH, Meta.PROG_LANG, Meta.LICENSE, "license_expression", "license_source", Meta.ORIGIN),
     build=build,
     add_arguments=add_arguments,
     help="GitHub BigQuery JSONL or source trees -> Apache/BSD/MIT code, quality-filtered, headers stripped, "

@@ -1,6 +1,8 @@
 """GitHub reader: the BigQuery `github_repos` export as JSONL (plain, `.gz`, `.zst`; one file a line with
-`repo_name`, `path`, `content`, `license`, ...) or a local source tree `<...>/<repo_name>/` whose licence
-comes from its licence file (pipeline.sources.license_detect).
+`repo_name`, `path`, `content`, `license`, ...) or a local source tree `<...>/<repo_name>/`, whose files'
+licences are read as a licence scanner reads them (pipeline.sources.licenses, docs/github.md): the file's
+own SPDX header, else a DEP-5 debian/copyright, else the nearest folder's manifest or licence files. Tree
+documents also carry `license_source`, where their licence was read.
 
 The licence value is passed through raw (SPDX normalisation and the Apache/BSD/MIT rule are the licence
 filter's job). Ids are stable_id(repo, path), the same in both input forms.
@@ -14,7 +16,7 @@ import stat
 from collections.abc import Iterator
 
 from pipeline.document import Document, Meta, stable_id
-from pipeline.sources import base, license_detect
+from pipeline.sources import base, licenses
 from pipeline.sources.base import SkipFn
 
 # File extension -> programming language (the languages the BigQuery dump and the paper's whitelist
@@ -92,19 +94,20 @@ def language_of(path: str) -> str:
     return LANGUAGES.get(ext, "")
 
 
-def _doc(repo: str, path: str, text: str, license: str, origin: str) -> Document:
-    return Document(
-        id=stable_id(repo, path),
-        source="github",
-        text=text,
-        meta={
-            Meta.REPO: repo,
-            Meta.PATH: path,
-            Meta.LICENSE: license,
-            Meta.PROG_LANG: language_of(path),
-            Meta.ORIGIN: origin,
-        },
-    )
+LICENSE_SOURCE = "license_source"  # meta of tree documents: where the licence was read
+
+
+def _doc(repo: str, path: str, text: str, license: str, origin: str, source: str | None = None) -> Document:
+    meta = {
+        Meta.REPO: repo,
+        Meta.PATH: path,
+        Meta.LICENSE: license,
+        Meta.PROG_LANG: language_of(path),
+        Meta.ORIGIN: origin,
+    }
+    if source is not None:
+        meta[LICENSE_SOURCE] = source
+    return Document(id=stable_id(repo, path), source="github", text=text, meta=meta)
 
 
 def read(
@@ -160,33 +163,77 @@ def _read_regular(path: str, limit: int, dir_fd: int | None = None) -> bytes | N
         return f.read(limit)
 
 
-def tree_license(root: str) -> str:
-    """The licence of a source tree from the licence files at its root (and a DEP-5 debian/copyright)."""
-    found = []
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        return license_detect.UNKNOWN
-    for name in names:
-        if license_detect.LICENSE_FILE.match(name):
-            text = _read_small(os.path.join(root, name))
-            if text is not None:
-                found.append(license_detect.detect_text(text))
-    dep5 = _read_small(os.path.join(root, "debian", "copyright"))
-    if dep5 is not None:
-        found.append(license_detect.detect_dep5(dep5))
-    return license_detect.combine(found)
+def _reader(dir_fd: int, limit: int = 1 << 20):
+    """read(name) -> the first `limit` bytes of a regular, non-link file of the folder as text, or None."""
 
-
-def _read_small(path: str, limit: int = 1 << 20) -> str | None:
-    """The first `limit` bytes of a regular, non-link file as text; None for anything else."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):  # never open a device
+    def read(name: str) -> str | None:
+        try:
+            if not stat.S_ISREG(os.lstat(name, dir_fd=dir_fd).st_mode):  # never open a device
+                return None
+            data = _read_regular(name, limit, dir_fd)
+        except OSError:
             return None
-        data = _read_regular(path, limit)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    return read
+
+
+def tree_license(root: str) -> str:
+    """The licence a tree's root declares (manifest, licence files or DEP-5 `Files: *`), "unknown" if none."""
+    try:
+        fd = os.open(root, _DIR_FLAGS)
     except OSError:
-        return None
-    return None if data is None else data.decode("utf-8", errors="replace")
+        return licenses.UNKNOWN
+    try:
+        names = sorted(os.listdir(fd))
+        read = _reader(fd)
+        dep5 = licenses.Dep5.parse(read("debian/copyright") or "") if "debian" in names else None
+        short = dep5.tree_licence() if dep5 else None
+        if dep5 and short:
+            return dep5.spdx(short)
+        subdirs = [n for n in names if os.path.isdir(os.path.join(root, n))]
+        decl = licenses.folder_declaration(read, names, subdirs, "", {})
+        return decl.expression if decl else licenses.UNKNOWN
+    finally:
+        os.close(fd)
+
+
+class _TreeLicences:
+    """Per-file licence of a tree: own SPDX header > DEP-5 paragraph > nearest folder declaration."""
+
+    def __init__(self, root_fd: int) -> None:
+        text = _reader(root_fd)("debian/copyright")
+        self.dep5 = licenses.Dep5.parse(text) if text else None
+        self.workspace: dict[str, str] = {}  # Cargo [workspace.package] values for `license.workspace`
+        self._header: dict[str, str | None] = {}
+
+    def folder(self, dir_fd: int, entries, folder: str, inherited):
+        files = [e.name for e in entries if not _is_dir(e)]
+        subdirs = [e.name for e in entries if _is_dir(e)]
+        own = licenses.folder_declaration(_reader(dir_fd), files, subdirs, folder, self.workspace)
+        return own or inherited
+
+    def of_file(self, rel: str, text: str, decl) -> tuple[str, str]:
+        line = licenses.spdx_line(text)
+        if line is not None:
+            expr = self._header.get(line) if line in self._header else licenses.normalize(line)
+            self._header[line] = expr
+            if expr:
+                return expr, "SPDX header"
+        if self.dep5 is not None:
+            short = self.dep5.lookup(rel)
+            if short:
+                return self.dep5.spdx(short), "debian/copyright"
+        if decl is None:
+            return licenses.UNKNOWN, "none"
+        return decl.expression, decl.source
+
+
+def _is_dir(entry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Document]:
@@ -198,10 +245,10 @@ def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Docu
     while the tree is read."""
     root = root.rstrip("/") or "/"
     repo = repo or os.path.basename(root)
-    lic = tree_license(root)
-    stack = [""]  # folders still to walk, relative to root
+    scanner: _TreeLicences | None = None
+    stack: list[tuple[str, licenses.Declaration | None]] = [("", None)]  # folders to walk, their inherited licence
     while stack:
-        folder = stack.pop()
+        folder, inherited = stack.pop()
         try:  # the root itself may be a link (the caller named it); no folder below it
             dir_fd = os.open(os.path.join(root, folder) if folder else root, _DIR_FLAGS | (_NOFOLLOW if folder else 0))
         except OSError as exc:
@@ -214,6 +261,9 @@ def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Docu
             except OSError:
                 skip("unreadable")
                 continue
+            if scanner is None:
+                scanner = _TreeLicences(dir_fd)
+            decl = scanner.folder(dir_fd, [e for e in entries if e.name not in SKIP_DIRS], folder, inherited)
             subfolders = []
             for entry in entries:
                 if entry.name in SKIP_DIRS:
@@ -229,10 +279,10 @@ def read_tree(root: str, skip: SkipFn, repo: str | None = None) -> Iterator[Docu
                 if is_dir:
                     subfolders.append(rel)
                     continue
-                doc = _tree_file(dir_fd, entry.name, rel, repo, lic, skip)
+                doc = _tree_file(dir_fd, entry.name, rel, repo, scanner, decl, skip)
                 if doc is not None:
                     yield doc
-            stack.extend(reversed(subfolders))
+            stack.extend((sub, decl) for sub in reversed(subfolders))
         finally:
             os.close(dir_fd)
 
@@ -249,7 +299,9 @@ def _utf8(name: str) -> bool:
     return True
 
 
-def _tree_file(dir_fd: int, name: str, rel: str, repo: str, lic: str, skip: SkipFn) -> Document | None:
+def _tree_file(
+    dir_fd: int, name: str, rel: str, repo: str, scanner: _TreeLicences, decl, skip: SkipFn
+) -> Document | None:
     try:
         st = os.lstat(name, dir_fd=dir_fd)
         if stat.S_ISLNK(st.st_mode):
@@ -275,4 +327,5 @@ def _tree_file(dir_fd: int, name: str, rel: str, repo: str, lic: str, skip: Skip
     text = base.decode_utf8(data, skip)
     if text is None or base.is_blank(text, skip):
         return None
-    return _doc(repo, rel, text, lic, base.origin(repo, rel))
+    lic, source = scanner.of_file(rel, text, decl)
+    return _doc(repo, rel, text, lic, base.origin(repo, rel), source)
