@@ -1,4 +1,4 @@
-"""Memory of the whole-run joins at scale: GitHub's exact file dedup, C4's three-sentence-span dedup
+"""Memory of the whole-run joins at scale: GitHub's exact file dedup, C4's whole-line dedup
 (`--mode clean`), StackExchange's grouping by question and the books' MinHash signatures / near-dedup.
 Each source's input is built from the sample corpus in the source's own format at 1x (about --unit-mb of
 document text) and 10x, every copy varied so that the join's keys are mostly unique (the worst case for a
@@ -15,9 +15,9 @@ Inputs, per source and number of copies (text written = the readers' document te
                  rewritten (so its SHA-256 is new), repo renamed per copy, licence relabelled to
                  mit/apache-2.0/bsd-3-clause so that files reach the join instead of the licence filter
   c4             CommonCrawl WET, one file a copy: the sample WET pages plus the C4 sample's pages, half
-                 the sentences of each copy marked with a copy-specific word (so ~7/8 of the three-sentence
-                 spans are new); run with --mode clean --lid-threshold 0.9 (with the default 0.99 the
-                 bundled lid.176.ftz keeps no page of the sample, and the span dedup would see nothing;
+                 the sentences of each copy marked with a copy-specific word (so about half the lines
+                 are new); run with --mode clean --lid-threshold 0.9 (with the default 0.99 the
+                 bundled lid.176.ftz keeps no page of the sample, and the line dedup would see nothing;
                  the job's help gives 0.9 as the ftz equivalent of C4's 0.99)
   stackexchange  Posts.xml per site folder (16 copies a file): post, parent and accepted-answer ids
                  shifted per copy (every (site, question) key is new), bodies varied
@@ -28,7 +28,7 @@ Inputs, per source and number of copies (text written = the readers' document te
 
 Built once into ~/.cache/llama-data/bench/joins/<source>/copies-NNNN/input/ (the manifest.json beside
 it, written last, marks a finished build) and reused. `--baseline` also runs each job with its join switched off (github
---no-file-dedup, c4 --no-span-dedup, books --no-dedup; stackexchange has no switch), which separates the
+--no-file-dedup, c4 --dedup none, books --no-dedup; stackexchange has no switch), which separates the
 join's share of the slope from the read/write path's (WriteToParquet groups every kept document).
 """
 
@@ -67,12 +67,12 @@ SOURCES = ("github", "c4", "stackexchange", "books")
 TARGET = 0.5  # MB of peak RSS per MB of input text
 JOIN = {
     "github": "exact file dedup (CombinePerKey by SHA-256)",
-    "c4": "3-sentence spans (GroupByKey span, CoGroupByKey id)",
+    "c4": "whole lines (CombinePerKey line, CoGroupByKey id)",
     "stackexchange": "GroupByKey (site, question id)",
     "books": "signatures ToList + LSH, shingle CoGroupByKey",
 }
 EXTRA_ARGS = {"c4": ["--mode", "clean", "--lid-threshold", "0.9"]}
-NO_JOIN_ARGS = {"github": ["--no-file-dedup"], "c4": ["--no-span-dedup"], "books": ["--no-dedup"]}
+NO_JOIN_ARGS = {"github": ["--no-file-dedup"], "c4": ["--dedup", "none"], "books": ["--no-dedup"]}
 PERMISSIVE = ("mit", "apache-2.0", "bsd-3-clause")
 SE_COPIES_PER_FILE = 16
 SE_ID_OFFSET = 100_000  # sample post ids are below 5,000
@@ -388,7 +388,6 @@ def run_measured(cmd: list[str], timeout: float, max_rss_mb: float) -> dict:
 STAT_KEYS = (
     "read",
     "kept",
-    "c4.pages_trimmed_by_span_dedup",
     "dedup_candidate_pairs",
     "dedup_verified_pairs",
     "peak_rss_mb",

@@ -157,27 +157,20 @@ def chain(steps: list) -> Callable[[list[Document]], int]:
 
 
 def make_c4() -> Callable[[list[Document]], int]:
-    from filters.c4 import C4BadWords, C4BoilerplateLines, C4Lines, C4MinSentences, C4PageMarkers, span_keys
+    from filters.c4 import C4BadWords, C4CleanPage, C4WetPage
+    from filters.c4_dedup import page_line_keys
     from filters.langid import LangIdStep
 
-    run = chain(
-        [
-            C4Lines(),
-            C4BoilerplateLines(),
-            C4PageMarkers(),
-            C4MinSentences(),
-            C4BadWords(),
-            LangIdStep(("en",), 0.99),
-        ]
-    )
+    run = chain([C4WetPage(), C4CleanPage(), C4BadWords(), LangIdStep(("en",), 0.99)])
 
-    def with_span_keys(ds: list[Document]) -> int:
+    def with_line_keys(ds: list[Document]) -> int:
         kept = run(ds)
-        for d in ds:  # the per-page half of the span dedup (hashing); the shuffle is Beam's
-            span_keys(d.text)
+        for d in ds:  # the per-page half of the whole-line dedup (hashing); the shuffle is Beam's
+            for _ in page_line_keys(d):
+                pass
         return kept
 
-    return with_span_keys
+    return with_line_keys
 
 
 def make_github() -> Callable[[list[Document]], int]:

@@ -1,30 +1,31 @@
-"""The C4 cleaning rules (T5 paper, Raffel et al. 2020, section 2.2), each a named Step.
+"""The C4 page rules as TensorFlow Datasets' `c4_utils.py` (the code that built public C4) runs them.
 
-Made exact from the TFDS builder that produced the public C4 (`tensorflow_datasets/text/c4_utils.py`,
-`clean_page`): lines are stripped; a line with a word over 1000 characters is dropped; citation
-markers (`[1]`, `[edit]`, `[citation needed]`) are removed; only lines ending in terminal punctuation
-(not an ellipsis) with at least 5 words are kept; lines with "javascript" or a cookie/terms phrase
-go; a page with "lorem ipsum" or a curly bracket in its kept lines goes (TFDS tests the kept lines,
-not the raw page); a page needs at least 3 sentences; a page with a bad word goes. The English LID
-(>= 0.99) is `filters.langid.LangIdStep`; the three-sentence-span dedup across pages is a Beam
-shuffle in `pipeline/jobs/c4.py` built on `span_keys` / `remove_spans` below.
+`llama-data run c4 --mode clean` runs, in TFDS's order (`c4.py`, config `en`):
 
-Sentences: TFDS counts them with NLTK punkt. NLTK is not a dependency here, so `split_sentences`
-splits after `.`, `!`, `?` (plus closing quotes/brackets) followed by space, except after a short
-list of abbreviations and single-letter initials: close to punkt on ordinary prose.
+1. `C4WetPage`: the page text as TFDS `split_wet_file` builds it, pages without URL or date dropped,
+   then `is_valid_length` (over 190,000 characters: dropped).
+2. URL dedup (`pipeline/jobs/c4.py`): one page per `normalize_url(url)`, the newest `WARC-Date`.
+3. `C4CleanPage`: TFDS `clean_page`, line by line, in its exact order.
+4. Line dedup across pages (`filters/c4_dedup.py`, TFDS `remove_duplicate_text`).
+5. English LID (`filters.langid.LangIdStep`; TFDS: langdetect >= 0.99, here fastText lid.176).
+6. `C4BadWords`: TFDS `get_badwords_filter_fn` for `en`.
+
+Each docstring below says which TFDS function it reproduces and where it knowingly differs.
+Sentence counting is `filters/c4_sentences.py` (NLTK punkt English, as TFDS).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from typing import Any
 
 from filters.base import Drop, SimpleStep, StepResult
-from pipeline.document import Document, stable_hash64
+from filters.c4_sentences import sentence_counter
+from pipeline.document import Document, Meta
 
-END_MARKS = (".", "?", "!", '"', "\u201d")  # TFDS _END_MARKS, plus the curly closing quote
-ELLIPSIS = ("...", "\u2026")
+END_MARKS = (".", "?", "!", '"')  # TFDS _END_MARKS: the curly closing quote is not one
+ELLIPSIS = "..."  # TFDS _ELLIPSIS: the ASCII form only (U+2026 is no end mark anyway)
 POLICY_SUBSTRINGS = (
     "terms of use",
     "privacy policy",
@@ -33,112 +34,153 @@ POLICY_SUBSTRINGS = (
     "use of cookies",
     "use cookies",
 )
-_CITATION = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]", re.IGNORECASE)
-_BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+\S)")
-_ABBREVIATION_WORDS = (
-    "a.m p.m mr mrs ms dr prof sr jr st vs etc e.g i.e no fig al inc ltd co corp jan feb mar apr jun jul "
-    "aug sep sept oct nov dec mt ft approx dept est gen gov lt col sgt rev u.s"
-)
-_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
-_WS = re.compile(r"\s+")
+# TFDS get_clean_page_fn: case-sensitive, so "[Edit]" and "[Citation needed]" stay in the line.
+CITATION = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
+METADATA_PREFIXES = ("WARC", "CONTENT-", "Content-")  # TFDS _METADATA_PREFIXES
+MAX_PAGE_CHARS = 190_000  # TFDS is_valid_length(max_length=1.9e5)
+MIN_WORDS_PER_LINE = 5
+MIN_NUM_SENTENCES = 3
+MAX_WORD_LENGTH = 1000
+_NEWLINES = re.compile(r"\r\n|\r|\n")  # io.TextIOWrapper's universal newlines, as TFDS reads WET
 _TOKEN = re.compile(r"\w+")
 DEFAULT_BADWORDS = os.path.join(os.path.dirname(__file__), "data", "badwords_en.txt")
 
 
-def split_sentences(line: str) -> list[str]:
-    """Sentences of one line (see the module docstring for how this approximates punkt)."""
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(line):
-        before = line[start : m.start()].rsplit(None, 1)
-        word = before[-1].lower() if before else ""
-        if m.group().startswith(".") and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+def wet_page_text(body: str) -> str:
+    """The page text TFDS `split_wet_file` builds from a WET record: each line (split at `\\n`, `\\r`
+    or `\\r\\n`) stripped, blank lines dropped, and - a TFDS quirk kept on purpose - content lines that
+    start with "WARC", "CONTENT-" or "Content-" dropped too (TFDS drops them as if they were headers);
+    the rest joined with `\\n`. Knowing difference: TFDS finds records by a `WARC/1.0` line, so a body
+    line that reads exactly `WARC/1.0` splits its page there; here records come from the WARC lengths."""
+    out = []
+    for line in _NEWLINES.split(body):
+        line = line.strip()
+        if line and not line.startswith(METADATA_PREFIXES):
+            out.append(line)
+    return "\n".join(out)
+
+
+class C4WetPage(SimpleStep):
+    """TFDS `split_wet_file` + `is_valid_length`: a page needs a URL and a date (TFDS: `no_url`,
+    `no_timestamp`) and some text after `wet_page_text` (`no_content`); one over `max_chars`
+    characters goes (`too_long`, TFDS: 1.9e5)."""
+
+    name = "c4_page"
+
+    def __init__(self, max_chars: int = MAX_PAGE_CHARS) -> None:
+        self.max_chars = max_chars
+
+    def __call__(self, doc: Document) -> StepResult:
+        if not doc.meta.get(Meta.URL):
+            return Drop("no_url")
+        text = wet_page_text(doc.text)
+        if not text:
+            return Drop("no_content")
+        if not doc.meta.get(Meta.TIMESTAMP):
+            return Drop("no_timestamp")
+        if len(text) > self.max_chars:
+            return Drop("too_long")
+        return doc if text == doc.text else doc.with_text(text)
+
+
+def clean_lines(
+    text: str,
+    count_sentences,
+    min_words: int = MIN_WORDS_PER_LINE,
+    max_word_length: int = MAX_WORD_LENGTH,
+) -> tuple[list[str], int] | str:
+    """TFDS `clean_page`'s loop: (kept lines, their sentence count), or the reason the page goes.
+
+    Per line of `text.splitlines()` (so U+2028, U+2029, U+0085, \\v, \\f and \\x1c-\\x1e split lines
+    too), in this order: strip; a word over `max_word_length` drops the line; citations are removed
+    (the line is NOT stripped again, so "Text [1]" ends in a space and fails the next test, and
+    "[1] Text." keeps a leading space); the line must end in `.`, `?`, `!` or `"` and not in `...`;
+    it needs `min_words` words; "lorem ipsum" (any case) drops the page; "javascript" (any case) drops
+    the line; `{` drops the page; a policy phrase (any case) drops the line. So a line with both
+    "javascript" and `{` only loses the line, while `{` on a policy line drops the page. Sentences are
+    counted line by line on the kept lines."""
+    kept: list[str] = []
+    sentences = 0
+    for line in text.splitlines():
+        line = line.strip()
+        if any(len(w) > max_word_length for w in line.split()):
             continue
-        sentence = line[start : m.end()].strip()
-        if sentence:
-            out.append(sentence)
-        start = m.end()
-    tail = line[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
+        line = CITATION.sub("", line)
+        if not line.endswith(END_MARKS) or line.endswith(ELLIPSIS):
+            continue
+        if len(line.split()) < min_words:
+            continue
+        low = line.lower()
+        if "lorem ipsum" in low:
+            return "lorem_ipsum"
+        if "javascript" in low:
+            continue
+        if "{" in line:
+            return "curly_bracket"
+        if any(p in low for p in POLICY_SUBSTRINGS):
+            continue
+        sentences += count_sentences(line)
+        kept.append(line)
+    return kept, sentences
 
 
-def count_sentences(text: str) -> int:
-    return sum(len(split_sentences(line)) for line in text.split("\n") if line.strip())
+class _Counting(SimpleStep):
+    """A step that counts sentences: the counter is built in setup() (punkt loads once per worker) and
+    never pickled."""
+
+    def __init__(self, sentences: str = "punkt") -> None:
+        self.sentences = sentences
+        self._count: Any = None
+
+    def setup(self) -> None:
+        if self._count is None:
+            self._count = sentence_counter(self.sentences)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_count": None}
+
+    def count(self, text: str) -> int:
+        if self._count is None:
+            self.setup()
+        return self._count(text)
 
 
-class C4Lines(SimpleStep):
-    """Keep lines that end in terminal punctuation and have >= `min_words` words (TFDS defaults)."""
+class C4CleanPage(_Counting):
+    """TFDS `clean_page` (see `clean_lines` for the line rules and their order): the page goes as
+    `lorem_ipsum`, `curly_bracket`, or `too_few_sentences` when its kept lines hold fewer than
+    `min_sentences` punkt sentences (no kept line at all is also `too_few_sentences`, as in TFDS).
+    The text is the kept lines joined with `\\n`, stripped as a whole (TFDS strips only the ends)."""
 
-    name = "c4_lines"
+    name = "c4_clean"
 
-    def __init__(self, min_words: int = 5, max_word_length: int = 1000) -> None:
+    def __init__(
+        self,
+        min_words: int = MIN_WORDS_PER_LINE,
+        min_sentences: int = MIN_NUM_SENTENCES,
+        max_word_length: int = MAX_WORD_LENGTH,
+        sentences: str = "punkt",
+    ) -> None:
         if min_words < 1:
             raise ValueError("min_words must be >= 1")
+        super().__init__(sentences)
         self.min_words = min_words
+        self.min_sentences = min_sentences
         self.max_word_length = max_word_length
 
-    def keep_line(self, line: str) -> str | None:
-        if any(len(w) > self.max_word_length for w in line.split()):
-            return None
-        line = _CITATION.sub("", line).strip()
-        if not line.endswith(END_MARKS) or line.endswith(ELLIPSIS):
-            return None
-        if len(line.split()) < self.min_words:
-            return None
-        return line
-
     def __call__(self, doc: Document) -> StepResult:
-        kept = [k for k in (self.keep_line(ln.strip()) for ln in doc.text.split("\n")) if k]
-        if not kept:
-            return Drop("no_valid_lines")
-        return doc.with_text("\n".join(kept))
-
-
-class C4BoilerplateLines(SimpleStep):
-    """Drop lines with "javascript" (the "enable Javascript" notices) or a policy phrase."""
-
-    name = "c4_boilerplate"
-
-    def __call__(self, doc: Document) -> StepResult:
-        kept = []
-        for line in doc.text.split("\n"):
-            low = line.lower()
-            if "javascript" in low or any(p in low for p in POLICY_SUBSTRINGS):
-                continue
-            kept.append(line)
-        if not kept:
-            return Drop("no_valid_lines")
-        return doc.with_text("\n".join(kept))
-
-
-class C4PageMarkers(SimpleStep):
-    """Drop pages with placeholder text ("lorem ipsum") or code (a curly bracket)."""
-
-    name = "c4_markers"
-
-    def __call__(self, doc: Document) -> StepResult:
-        if "lorem ipsum" in doc.text.lower():
-            return Drop("lorem_ipsum")
-        if "{" in doc.text:
-            return Drop("curly_bracket")
-        return doc
-
-
-class C4MinSentences(SimpleStep):
-    """A page needs at least `min_sentences` sentences (T5: 3)."""
-
-    name = "c4_sentences"
-
-    def __init__(self, min_sentences: int = 3) -> None:
-        self.min_sentences = min_sentences
-
-    def __call__(self, doc: Document) -> StepResult:
-        return doc if count_sentences(doc.text) >= self.min_sentences else Drop("too_few_sentences")
+        out = clean_lines(doc.text, self.count, self.min_words, self.max_word_length)
+        if isinstance(out, str):
+            return Drop(out)
+        kept, sentences = out
+        if sentences < self.min_sentences:
+            return Drop("too_few_sentences")
+        return doc.with_text("\n".join(kept).strip())
 
 
 def load_badwords(path: str = DEFAULT_BADWORDS) -> list[str]:
+    """One entry per line, stripped and lower-cased; blank lines and `#` comment lines are skipped.
+    TFDS reads the LDNOOBW file as is (`l.strip()` per line) and does not lower-case: an entry with a
+    capital letter can never match TFDS's lower-cased text, here it does (LDNOOBW `en` is lower case)."""
     with open(path, encoding="utf-8") as f:
         words = [ln.strip().lower() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
     if not words:
@@ -147,8 +189,11 @@ def load_badwords(path: str = DEFAULT_BADWORDS) -> list[str]:
 
 
 class C4BadWords(SimpleStep):
-    """Drop a page containing any listed word as a whole word (TFDS: `(?:\\W|^)(w1|w2|...)(?:\\W|$)`
-    on the lower-cased text)."""
+    """TFDS `get_badwords_filter_fn` for English with `filter_fraction=1.0` (config `en`): the page goes
+    when `(?:\\W|^)(w1|w2|...)(?:\\W|$)` (entries escaped) matches its lower-cased text. TFDS runs it
+    last, after dedup and LID, with the LDNOOBW `en` list; the shipped default
+    (filters/data/badwords_en.txt) is a smaller list of our own: pass the LDNOOBW file with --badwords
+    to match C4 (docs/c4.md says where to get it)."""
 
     name = "c4_badwords"
 
@@ -160,8 +205,9 @@ class C4BadWords(SimpleStep):
     def setup(self) -> None:
         if self._regex is None:
             entries = load_badwords(self.path)
-            # single words: a set lookup over \w+ tokens, the same whole-word rule as TFDS's regex
-            # (tokens end at non-word characters) and several times faster; phrases keep a regex
+            # Single words: a set lookup over \w+ tokens. That is the same test as TFDS's regex (a
+            # match needs a non-word character or an end on both sides, so the entry is a whole \w+
+            # token) and several times faster; entries with other characters keep the regex.
             self._words = frozenset(w for w in entries if re.fullmatch(r"\w+", w))
             phrases = sorted((w for w in entries if w not in self._words), key=len, reverse=True)
             alt = "|".join(re.escape(w) for w in phrases) or r"(?!x)x"
@@ -175,48 +221,3 @@ class C4BadWords(SimpleStep):
         if not self._words.isdisjoint(_TOKEN.findall(low)) or self._regex.search(low):
             return Drop("badwords")
         return doc
-
-
-# -- three-sentence-span dedup (T5: "discarded all but one of any three-sentence span occurring more
-# than once in the data set"). The Beam side is in pipeline/jobs/c4.py. ----------------------------
-
-SPAN = 3
-
-
-def _units(text: str) -> list[tuple[int, str]]:
-    """(line number, sentence) for every sentence of the page, in order."""
-    return [(i, s) for i, line in enumerate(text.split("\n")) for s in split_sentences(line)]
-
-
-def _span_hashes(units: list[tuple[int, str]]) -> list[str]:
-    norm = [_WS.sub(" ", s.lower()) for _, s in units]
-    return [f"{stable_hash64(*norm[i : i + SPAN]):016x}" for i in range(len(norm) - SPAN + 1)]
-
-
-def span_keys(text: str) -> list[str]:
-    """The distinct span hashes of a page (each emitted once per page for the cross-page shuffle)."""
-    return list(dict.fromkeys(_span_hashes(_units(text))))
-
-
-def remove_spans(doc: Document, foreign: Iterable[str], min_sentences: int = SPAN) -> StepResult:
-    """Remove every sentence covered by a span whose first occurrence is on another page (`foreign`)
-    or earlier on this page; rebuild the lines. A page left with fewer than `min_sentences`
-    sentences is dropped as `duplicate_spans`."""
-    foreign = set(foreign)
-    units = _units(doc.text)
-    removed = [False] * len(units)
-    seen: set[str] = set()
-    for i, h in enumerate(_span_hashes(units)):
-        if h in foreign or h in seen:
-            for j in range(i, i + SPAN):
-                removed[j] = True
-        seen.add(h)
-    if not any(removed):
-        return doc
-    lines: dict[int, list[str]] = {}
-    for (line_no, sentence), gone in zip(units, removed, strict=True):
-        if not gone:
-            lines.setdefault(line_no, []).append(sentence)
-    if sum(not g for g in removed) < min_sentences:
-        return Drop("duplicate_spans")
-    return doc.with_text("\n".join(" ".join(lines[k]) for k in sorted(lines)))

