@@ -1,10 +1,11 @@
-"""Wikipedia cleaning steps: language selection, disambiguation pages out,
-wikitext -> plain text. The reader already keeps namespace 0 and drops redirects."""
+"""Wikipedia cleaning steps: language selection, disambiguation pages (dropped by default, kept on
+request), wikitext -> plain text. The reader already keeps namespace 0 and drops redirects."""
 
 from __future__ import annotations
 
 from filters import wikitext
 from filters.base import Drop, SimpleStep, StepResult
+from filters.wiki_names import SITE_NAMESPACES, wiki_names
 from pipeline.document import Document, Meta
 
 # LLaMA section 2.1: "20 languages, which use either the Latin or Cyrillic scripts".
@@ -116,19 +117,24 @@ class SelectLanguage(SimpleStep):
         return doc if doc.meta.get(Meta.LANG) in self.langs else Drop("language_not_selected")
 
 
-def clean_article(doc: Document) -> tuple[StepResult, list[str]]:
-    """One parse -> (cleaned Document or Drop, the article's external http(s) links).
-    Links are returned for every non-disambiguation article, even one whose text comes out empty."""
+def clean_article(
+    doc: Document, *, drop_disambiguation: bool = True, want_links: bool = True
+) -> tuple[StepResult, list[str]]:
+    """One parse -> (cleaned Document or Drop, the article's external http(s) links, if `want_links`).
+    Disambiguation pages are dropped unless `drop_disambiguation` is False (docs/wikipedia.md says why). Links are
+    returned for every article not dropped as a disambiguation page, even one whose text is empty."""
     code = wikitext.parse(doc.text)
-    if is_disambiguation(
-        str(doc.meta.get(Meta.TITLE) or ""), wikitext.template_names(code), str(doc.meta.get(Meta.LANG) or "")
+    lang = str(doc.meta.get(Meta.LANG) or "")
+    if drop_disambiguation and is_disambiguation(
+        str(doc.meta.get(Meta.TITLE) or ""), wikitext.template_names(code), lang
     ):
         return Drop("disambiguation"), []
-    links = wikitext.external_links(code)
-    text = wikitext.to_text(code)
+    links = wikitext.external_links(code) if want_links else []
+    text = wikitext.to_text(code, wiki_names(lang, str(doc.meta.get(SITE_NAMESPACES) or "")))
     if not text:
         return Drop("empty"), links
-    return doc.with_text(text), links
+    meta = {k: v for k, v in doc.meta.items() if k != SITE_NAMESPACES}  # reader-to-cleaner state only
+    return Document(doc.id, doc.source, text, meta), links
 
 
 class WikitextToText(SimpleStep):
@@ -136,5 +142,8 @@ class WikitextToText(SimpleStep):
 
     name = "wikitext"
 
+    def __init__(self, drop_disambiguation: bool = True) -> None:
+        self.drop_disambiguation = drop_disambiguation
+
     def __call__(self, doc: Document) -> StepResult:
-        return clean_article(doc)[0]
+        return clean_article(doc, drop_disambiguation=self.drop_disambiguation, want_links=False)[0]

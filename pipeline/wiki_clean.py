@@ -10,22 +10,27 @@ import apache_beam as beam
 
 from filters.base import Drop
 from filters.wikipedia import clean_article
-from pipeline.document import Document
 from pipeline.accounting import LEDGER
+from pipeline.document import Document
 from pipeline.transforms import Counters, Drops
 
 LINKS_TAG = "links"
 
 
 class CleanArticle(beam.DoFn):
-    """Document (raw wikitext) -> cleaned Document | drop.<reason>, plus its URLs on LINKS_TAG."""
+    """Document (raw wikitext) -> cleaned Document | drop.<reason>, plus its URLs on LINKS_TAG when
+    `export_links` (otherwise no URL is extracted, emitted or counted)."""
+
+    def __init__(self, drop_disambiguation: bool = True, export_links: bool = True) -> None:
+        self.drop_disambiguation = drop_disambiguation
+        self.export_links = export_links
 
     def setup(self) -> None:
         self._drops = Drops()
         self._count = Counters("")
 
     def process(self, doc: Document) -> Iterator[Any]:
-        out, links = clean_article(doc)
+        out, links = clean_article(doc, drop_disambiguation=self.drop_disambiguation, want_links=self.export_links)
         for url in links:
             yield beam.pvalue.TaggedOutput(LINKS_TAG, url)
         if links:

@@ -82,19 +82,24 @@ def test_formatting_tags_keep_text_and_math_gallery_are_dropped() -> None:
     assert text == "Water is wet and cold.\nFormula here.\n\nTerm definition\nfirst\nsecond"
 
 
-def test_visible_category_link_and_piped_section_link() -> None:
-    assert (
-        to_text("See [[:Category:Rivers]] and [[Seine#Course|its course]] or [[#History]].")
-        == "See Rivers and its course or History."
-    )
+def test_visible_category_link_and_section_links_show_as_written() -> None:
+    # MediaWiki (and the HF builder) show an unpiped link's target as written, its section included
+    text = to_text("See [[:Category:Rivers]], [[Seine#Course|its course]], [[#History]] or [[Algorithm#Examples]].")
+    assert text == "See Category:Rivers, its course, #History or Algorithm#Examples."
 
 
-def test_disambiguation_pages_are_dropped_in_several_languages() -> None:
+def test_disambiguation_pages_dropped_by_default_kept_on_request_in_several_languages() -> None:
     en = "'''Mercury''' may refer to:\n* [[Mercury (planet)]]\n* [[Mercury (element)]]\n{{disambiguation}}"
     de = "'''Merkur''' steht für:\n* [[Merkur (Planet)]]\n{{Begriffsklärung}}"
+    kept, _ = clean_article(_doc(en, "en", "Mercury"), drop_disambiguation=False)
+    assert isinstance(kept, Document)
+    assert kept.text == "Mercury may refer to:\nMercury (planet)\nMercury (element)"
     assert clean_article(_doc(en, "en", "Mercury"))[0] == Drop("disambiguation")
     assert clean_article(_doc(de, "de", "Merkur"))[0] == Drop("disambiguation")
-    assert WikitextToText()(_doc("'''X''' is:\n{{dab}}", "fr", "X")) == Drop("disambiguation")
+    fr = _doc("'''X''' est :\n* [[Y]]\n{{homonymie}}", "fr", "X")
+    assert WikitextToText()(fr) == Drop("disambiguation")
+    kept_fr = WikitextToText(drop_disambiguation=False)(fr)
+    assert isinstance(kept_fr, Document) and kept_fr.text == "X est :\nY"
     assert is_disambiguation("Mercury (disambiguation)", [], "en")
     assert not is_disambiguation("Mercury", ["infobox planet"], "en")
 

@@ -1,7 +1,7 @@
-"""The wikipedia job: MediaWiki XML dumps -> language selection -> disambiguation pages out ->
-wikitext to plain text (filters/wikipedia.py), plus the articles' external links as a side output
-(`<output>/external_links/links-SSSSS-of-NNNNN.txt`, one URL per line) for the CommonCrawl
-Wikipedia-reference classifier (LLaMA section 2.1)."""
+"""The wikipedia job: MediaWiki XML dumps -> language selection -> disambiguation pages out (kept
+with --keep-disambiguation) -> wikitext to plain text (filters/wikipedia.py), plus the articles' external
+links as a side output (`<output>/external_links/links-SSSSS-of-NNNNN.txt`, one URL per line) for the
+CommonCrawl Wikipedia-reference classifier (LLaMA section 2.1). docs/wikipedia.md has the rules."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="language of every input dump (default: from <siteinfo><dbname> or the file name)",
     )
     g.add_argument(
+        "--keep-disambiguation",
+        action="store_true",
+        help="keep disambiguation pages, as the Hugging Face `wikipedia` builder RedPajama used does "
+        "(default: drop them as drop.disambiguation: lists of links, not prose; see docs/wikipedia.md)",
+    )
+    g.add_argument(
         "--no-external-links",
         action="store_true",
         help=f"do not write <output>/{LINKS_DIR}/links-*.txt (the articles' external http(s) URLs)",
@@ -59,8 +65,10 @@ def build(docs, args: argparse.Namespace, output: str):
 
     langs = getattr(args, "langs", None) or LLAMA_LANGS
     docs = apply_steps(docs, [SelectLanguage(langs)])
-    res = docs | "Step:wikitext" >> beam.ParDo(CleanArticle()).with_outputs(LINKS_TAG, main="docs")
-    if not getattr(args, "no_external_links", False):
+    export = not getattr(args, "no_external_links", False)
+    clean = CleanArticle(not getattr(args, "keep_disambiguation", False), export)
+    res = docs | "Step:wikitext" >> beam.ParDo(clean).with_outputs(LINKS_TAG, main="docs")
+    if export:
         # A fixed shard count, so a rerun overwrites the same files and leaves none stale.
         shards = max(1, getattr(args, "num_shards", 0) or 1)
         _ = res[LINKS_TAG] | "WriteExternalLinks" >> beam.io.WriteToText(

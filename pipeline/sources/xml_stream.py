@@ -95,6 +95,8 @@ class Record:
 class Header:
     path: str  # absolute path from the root, e.g. "mediawiki/siteinfo/dbname"
     text: str
+    # the element's attributes, e.g. {"key": "6"} of a <siteinfo><namespaces><namespace>
+    attrs: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _has_sentinel(attrs: dict[str, str]) -> bool:
@@ -127,6 +129,7 @@ class _Builder:
         self.text_key = ""
         self.text_depth = -1  # stack depth of the element whose text is being collected
         self.text_bad = False  # a header's text held the sentinel
+        self.text_attrs: dict[str, str] = {}  # attributes of the header element being collected
         self.out: list[Record | Header] = []
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -155,7 +158,7 @@ class _Builder:
         path = "/".join(stack)
         if path in self.headers and self.text is None:
             self.text, self.text_len, self.text_key, self.text_bad = [], 0, path, False
-            self.text_depth = depth
+            self.text_depth, self.text_attrs = depth, attrs
 
     def start_checked(self, name: str, attrs: dict[str, str]) -> None:
         """start() for a file with entities: a sentinel in an attribute of a record skips the record."""
@@ -163,6 +166,8 @@ class _Builder:
         rec = self.rec
         if rec is not None and attrs and rec.skip is None and _has_sentinel(attrs):
             rec.skip = ENTITY_REFERENCE
+        elif rec is None and self.text is not None and self.text_depth == len(self.stack) and _has_sentinel(attrs):
+            self.text_bad = True  # a header whose attributes reference an entity is skipped like its text
 
     def _deep(self, rec: Record | None, depth: int) -> None:
         if depth > self.hard_depth:
@@ -200,7 +205,7 @@ class _Builder:
             elif self.text_bad:
                 self.skip(ENTITY_REFERENCE)
             else:
-                self.out.append(Header(self.text_key, "".join(self.text)))
+                self.out.append(Header(self.text_key, "".join(self.text), dict(self.text_attrs)))
             self.text = None
         if self.rec is not None and depth == self.rec_depth:
             if self.rec.skip is None:
