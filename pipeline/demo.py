@@ -2,7 +2,8 @@
 
 samples -> the seven source jobs (Wikipedia first: its text trains the perplexity model and its
 external links find the classifier's positives) -> perplexity model, cutoffs, reference classifier
--> the CommonCrawl job -> tokenizer -> encode -> mixture plan + build + verify -> a short CPU training run
+-> the CommonCrawl job (and CCNet's per-language split for en and de) -> tokenizer -> encode
+-> mixture plan + build + verify -> a short CPU training run
 -> a summary on the terminal and report.html. Each stage is skipped when its inputs and arguments are
 unchanged since it last finished (a stamp per stage), so a rerun only redoes what changed.
 """
@@ -109,12 +110,15 @@ def run_demo(
         )
     cc_in = inputs("common_crawl")
     lm_dir = os.path.join(models, "lm")
-    # a small SentencePiece vocabulary suits the sample's ~1 MB of English Wikipedia (CCNet: 65536)
+    # one perplexity model per language, each from its own Wikipedia: English for the paper's job, German
+    # too for the per-language run below. A small SentencePiece vocabulary suits the sample's ~1 MB of
+    # Wikipedia text (CCNet: 65536)
+    langs = "en,de"
     st.run(
         "lm-train",
-        ["lm", "train", "--lang", "en", "--input", f"{clean}/wikipedia", "--output", lm_dir, "--vocab-size", "8000"],
+        ["lm", "train", "--lang", langs, "--input", f"{clean}/wikipedia", "--output", lm_dir, "--vocab-size", "8000"],
         [f"{clean}/wikipedia"],
-        [f"{lm_dir}/en.arpa.bin"],
+        [f"{lm_dir}/en.arpa.bin", f"{lm_dir}/de.arpa.bin"],
     )
     cutoffs = os.path.join(models, "cutoffs.json")
     st.run(
@@ -123,7 +127,7 @@ def run_demo(
             "lm",
             "cutoffs",
             "--lang",
-            "en",
+            langs,
             "--lm-dir",
             lm_dir,
             "--raw-source",
@@ -175,6 +179,30 @@ def run_demo(
         ],
         [*cc_in, models],
         [f"{clean}/common_crawl/stats.json"],
+    )
+    # CCNet's own output: every language kept, each in its folder with its own buckets (beside `clean`,
+    # whose English CommonCrawl is the paper's and feeds the tokenizer and the mixture)
+    by_lang = os.path.join(out, "by_lang", "common_crawl")
+    st.run(
+        "run-common_crawl-by-lang",
+        [
+            "run",
+            "common_crawl",
+            "--input",
+            *cc_in,
+            "--output",
+            by_lang,
+            "--langs",
+            langs,
+            "--split-by-lang",
+            "--lm-dir",
+            lm_dir,
+            "--cutoffs",
+            cutoffs,
+            *runner,
+        ],
+        [*cc_in, lm_dir, cutoffs],
+        [f"{by_lang}/stats.json"],
     )
     tok = os.path.join(out, "tokenizer", "llama-sample")
     st.run(

@@ -60,6 +60,10 @@ def metrics_to_stats(result: Any) -> dict[str, Any]:
         name, value = c.key.metric.name, c.committed if c.committed is not None else c.attempted
         if name.startswith("drop."):
             stats["dropped"][name[5:]] = stats["dropped"].get(name[5:], 0) + value
+        elif name.startswith("kept_lang."):  # --split-by-lang: kept_lang.<lang>.<bucket>
+            lang, bucket = name[len("kept_lang.") :].rsplit(".", 1)
+            by_bucket = stats.setdefault("kept_by_lang", {}).setdefault(lang, {})
+            by_bucket[bucket] = by_bucket.get(bucket, 0) + value
         elif name.startswith("skip."):
             stats["skipped"][name[5:]] = stats["skipped"].get(name[5:], 0) + value
         else:
@@ -72,10 +76,14 @@ def clear_old_shards(output: str) -> None:
     failed rerun leaves stale files that look like a finished output."""
     if "://" in output:
         return
-    for p in glob.glob(os.path.join(output, "part-*.parquet")) + glob.glob(os.path.join(output, "stats.json")):
+    # shards sit in OUTPUT, or in OUTPUT/<lang>/ for a CommonCrawl run split by language
+    shards = glob.glob(os.path.join(output, "part-*.parquet")) + glob.glob(os.path.join(output, "*", "part-*.parquet"))
+    for p in shards + glob.glob(os.path.join(output, "stats.json")):
         os.remove(p)
     # what a killed run leaves: half-written shards (atomic writes go through .tmp names) and work files
-    for p in glob.glob(os.path.join(output, "part-*.parquet.tmp-*")):
+    for p in glob.glob(os.path.join(output, "part-*.parquet.tmp-*")) + glob.glob(
+        os.path.join(output, "*", "part-*.parquet.tmp-*")
+    ):
         os.remove(p)
     shutil.rmtree(os.path.join(output, ".work"), ignore_errors=True)
 
@@ -254,8 +262,12 @@ def print_stats(stats: dict[str, Any]) -> None:
     for kind in ("skipped", "dropped"):
         for reason, n in sorted(stats.get(kind, {}).items()):
             print(f"  {kind:8s} {reason:32s} {n}")
+    for lang, buckets in sorted(stats.get("kept_by_lang", {}).items()):
+        parts = ", ".join(f"{b} {n}" for b, n in sorted(buckets.items()))
+        print(f"  kept     {lang:32s} {sum(buckets.values())} ({parts})")
     shown = {"dropped", "skipped", "source", "inputs", "read", "kept", "wall_seconds", "input_bytes"}
     shown |= {"output_shards", "files", "docs_per_second", "input_mb_per_second", "peak_rss_mb", "per_file"}
+    shown |= {"kept_by_lang"}
     for k, v in sorted(stats.items()):
         if k not in shown:
             print(f"  {k:41s} {v}")
@@ -273,7 +285,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if stats:
         print_stats(stats)
-        print(f"wrote {args.output}/part-*.parquet and {args.output}/stats.json")
+        shards = "<lang>/part-*.parquet" if getattr(args, "split_by_lang", False) else "part-*.parquet"
+        print(f"wrote {args.output}/{shards} and {args.output}/stats.json")
     return 0
 
 

@@ -68,6 +68,7 @@ class FilePlan:
     prefix_bits: int = 0  # 2**bits hash-prefix shards per group
     progress_dir: str | None = None
     strict: bool = False  # an input file that cannot be read stops the job instead of being counted
+    split_by_lang: bool = False  # OUTPUT/<lang>/part-*.parquet, one shard per input file and language
 
     @property
     def keys_dir(self) -> str:
@@ -265,7 +266,7 @@ class CleanFile(_FileDoFn):
     def _clean(self, index: int, path: str, size: int, marks: list[int] | None) -> str:
         plan, progress, c = self.plan, self._progress, self._c
         out_path = _join(plan.output, shard_name(index, plan.n_files))
-        writer = ShardWriter(out_path, plan.meta_keys)
+        writer = _LangWriters(plan, index) if plan.split_by_lang else ShardWriter(out_path, plan.meta_keys)
         if marks is not None:
             stored = load_arrays(_keys_path(plan, index))
             keys, nlines = stored["keys"], stored["nlines"]
@@ -300,6 +301,8 @@ class CleanFile(_FileDoFn):
                 if doc is not None:
                     writer.add(doc)
                     kept += 1
+                    if plan.split_by_lang:
+                        c.inc(f"kept_lang.{doc.meta.get(Meta.LANG)}.{doc.meta.get(Meta.BUCKET, 'all')}")
             if marks is not None and i != len(nlines):
                 raise RuntimeError(f"{path}: {len(nlines)} documents hashed in pass 1, {i} read in pass 2")
             writer.close()
@@ -332,6 +335,32 @@ class CleanFile(_FileDoFn):
         meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
         meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
         return Document(doc.id, doc.source, text, meta)
+
+
+class _LangWriters:
+    """One shard per language for one input file (`--split-by-lang`), each opened with its first document,
+    so a file writes OUTPUT/<lang>/part-<file>-of-<files>.parquet only for the languages it holds."""
+
+    def __init__(self, plan: FilePlan, index: int) -> None:
+        self.plan, self.index = plan, index
+        self._writers: dict[str, ShardWriter] = {}
+
+    def add(self, doc: Document) -> None:
+        lang = str(doc.meta.get(Meta.LANG) or "unknown")
+        writer = self._writers.get(lang)
+        if writer is None:
+            folder = _join(self.plan.output, lang)
+            path = _join(folder, shard_name(self.index, self.plan.n_files))
+            writer = self._writers[lang] = ShardWriter(path, self.plan.meta_keys)
+        writer.add(doc)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+    def abort(self) -> None:
+        for writer in self._writers.values():
+            writer.abort()
 
 
 class _Tally:

@@ -53,38 +53,49 @@ def _lang_texts(docs: Iterator[Document], lang: str, lid: bool = False) -> Itera
             yield d.text
 
 
+def _langs(value: str) -> list[str]:
+    langs = [x.strip() for x in value.split(",") if x.strip()]
+    if not langs:
+        raise ValueError("--lang is empty: give a language code, or several comma separated (en,de,fr)")
+    return langs
+
+
 def _cmd_lm_train(args: argparse.Namespace) -> int:
+    """One model per language, each from the documents of that language (cleaned Wikipedia carries
+    `lang` per article), as CCNet builds one per language it buckets."""
     from pipeline.lm import train_lm
 
-    texts = _lang_texts(iter_documents(args.input, args.raw_source), args.lang)
-    meta = train_lm(
-        texts,
-        args.lang,
-        args.output,
-        vocab_size=args.vocab_size,
-        order=args.order,
-        memory=args.memory,
-        max_docs=args.max_docs,
-    )
-    print(json.dumps(meta, indent=2))
+    for lang in _langs(args.lang):
+        texts = _lang_texts(iter_documents(args.input, args.raw_source), lang)
+        meta = train_lm(
+            texts,
+            lang,
+            args.output,
+            vocab_size=args.vocab_size,
+            order=args.order,
+            memory=args.memory,
+            max_docs=args.max_docs,
+        )
+        print(json.dumps(meta, indent=2))
     return 0
 
 
 def _cmd_lm_cutoffs(args: argparse.Namespace) -> int:
     from pipeline.lm import compute_cutoffs
 
-    texts = _lang_texts(iter_documents(args.input, args.raw_source), args.lang, lid=args.raw_source is not None)
-    cut = compute_cutoffs(texts, args.lm_dir, args.lang)
     existing = {}
     if os.path.exists(args.output):
         with open(args.output, encoding="utf-8") as f:
             existing = json.load(f)
-    existing[args.lang] = cut
+    for lang in _langs(args.lang):
+        docs = iter_documents(args.input, args.raw_source)
+        cut = compute_cutoffs(_lang_texts(docs, lang, lid=args.raw_source is not None), args.lm_dir, lang)
+        existing[lang] = cut
+        print(f"{lang}: p30 {cut['p30']}  p60 {cut['p60']}  ({cut['documents']} documents) -> {args.output}")
     tmp = args.output + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(existing, f, indent=2, sort_keys=True)
     os.replace(tmp, args.output)
-    print(f"{args.lang}: p30 {cut['p30']}  p60 {cut['p60']}  ({cut['documents']} documents) -> {args.output}")
     return 0
 
 
@@ -167,7 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Train {lang}.sp.model and {lang}.arpa.bin (CCNet names) from LM-normalised text "
         "with the real lmplz/build_binary (built by `make setup`).",
     )
-    t.add_argument("--lang", required=True, help="language code, e.g. en")
+    t.add_argument("--lang", required=True, help="language code, or several comma separated (en,de,fr): one model each")
     t.add_argument("--input", nargs="+", required=True, help="cleaned Wikipedia Parquet folder(s)")
     t.add_argument("--raw-source", help="read native files of this source instead of Parquet")
     t.add_argument("--output", required=True, help="model folder (the CommonCrawl job's --lm-dir)")
@@ -179,7 +190,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--max-docs", type=int, default=1_000_000, help="documents to train on (CCNet: 1M)")
     t.set_defaults(func=_cmd_lm_train)
     c = lms.add_parser("cutoffs", help="30th/60th percentile perplexities of a reference set -> cutoffs JSON")
-    c.add_argument("--lang", required=True)
+    c.add_argument("--lang", required=True, help="language code, or several comma separated: one cutoff pair each")
     c.add_argument("--lm-dir", required=True)
     c.add_argument(
         "--input", nargs="+", required=True, help="reference documents (Parquet, or native with --raw-source)"

@@ -188,3 +188,35 @@ def test_a_folder_input_is_one_input_with_or_without_slash(tmp_path) -> None:
     (tree / "x.py").write_text("print(1)\n")
     for pattern in (str(tree), str(tree) + "/"):
         assert expand_inputs([pattern]) == [str(tree)]
+
+
+def test_split_by_language_with_each_language_s_own_model(samples: str, tmp_path) -> None:
+    """CCNet keeps every language, each bucketed by its own model: models for en and de built from the
+    sample's English and German Wikipedia, then the CommonCrawl sample split into OUTPUT/<lang>/."""
+    wiki, lm, cut = str(tmp_path / "wiki"), str(tmp_path / "lm"), str(tmp_path / "cutoffs.json")
+    dumps = [os.path.join(samples, "wikipedia", f"{lang}wiki-*.xml.bz2") for lang in ("en", "de")]
+    assert main(["run", "wikipedia", "--input", *dumps, "--output", wiki]) == 0
+    assert main(["lm", "train", "--lang", "en,de", "--input", wiki, "--output", lm, "--vocab-size", "2000"]) == 0
+    for lang in ("en", "de"):
+        assert json.load(open(os.path.join(lm, f"{lang}.lm.json")))["documents"] >= 20
+    cc = sorted(glob.glob(os.path.join(samples, "common_crawl", "*.warc.wet.gz")))
+    argv = ["lm", "cutoffs", "--lang", "en,de", "--lm-dir", lm, "--raw-source", "common_crawl", "--input", *cc]
+    assert main([*argv, "--output", cut]) == 0
+    cutoffs = json.load(open(cut))
+    assert set(cutoffs) == {"en", "de"} and cutoffs["en"] != cutoffs["de"]
+    out = tmp_path / "cc"
+    argv = ["run", "common_crawl", "--input", *cc, "--output", str(out), "--langs", "en,de", "--split-by-lang"]
+    assert main([*argv, "--lm-dir", lm, "--cutoffs", cut]) == 0
+    stats = json.load(open(out / "stats.json"))
+    assert stats["accounting"] == "balanced" and not glob.glob(str(out / "part-*"))
+    for lang in ("en", "de"):
+        docs = list(read_documents(str(out / lang)))
+        assert docs and all(d.meta["lang"] == lang for d in docs)
+        lo, hi = cutoffs[lang]["p30"], cutoffs[lang]["p60"]
+        for d in docs:  # bucketed by the language's own cutoffs
+            assert d.meta["bucket"] == ("head" if d.meta["perplexity"] < lo else "middle"), d.id
+            assert d.meta["perplexity"] < hi
+        counted = stats["kept_by_lang"][lang]
+        assert sum(counted.values()) == len(docs)
+        assert counted.get("head", 0) == sum(d.meta["bucket"] == "head" for d in docs)
+    assert sum(sum(b.values()) for b in stats["kept_by_lang"].values()) == stats["kept"]

@@ -3,6 +3,7 @@ skipping finished stages, and the capacity planner's arithmetic on given bench r
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 
@@ -27,6 +28,12 @@ def test_demo_reduced_setting(tmp_path, capsys) -> None:
     for source in ("common_crawl", "c4", "github", "wikipedia", "books", "arxiv", "stackexchange"):
         stats = json.load(open(os.path.join(out, "clean", source, "stats.json")))
         assert stats["kept"] > 0, source
+    # CCNet's per-language output: English and German, each bucketed by its own model
+    by_lang = json.load(open(os.path.join(out, "by_lang", "common_crawl", "stats.json")))
+    assert set(by_lang["kept_by_lang"]) == {"en", "de"} and by_lang["accounting"] == "balanced"
+    for lang in ("en", "de"):
+        assert os.path.exists(os.path.join(out, "models", "lm", f"{lang}.arpa.bin"))
+        assert glob.glob(os.path.join(out, "by_lang", "common_crawl", lang, "part-*.parquet"))
     # a rerun with the same inputs skips every stage
     assert main(argv) == 0
     rerun = capsys.readouterr().out

@@ -60,6 +60,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--quality-threshold", type=float, default=0.25, help="keep p(wiki) >= this (RedPajama: 0.25)")
     g.add_argument("--stop-after", choices=STAGES, help="run the stages up to this one only (e.g. dedup)")
+    g.add_argument(
+        "--split-by-lang",
+        action="store_true",
+        help="write each language of --langs to its own folder, OUTPUT/<lang>/part-*.parquet, each bucketed "
+        "by its own perplexity model and cutoffs (as CCNet keeps every language); stats.json gets "
+        "kept_by_lang. Build each language's model with `llama-data lm train --lang en,de,...`",
+    )
 
 
 STAGES = ("length", "dedup", "lid", "perplexity", "quality")
@@ -172,6 +179,7 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         prefix_bits=bits,
         progress_dir=job.progress_dir,
         strict=getattr(args, "strict", False),
+        split_by_lang=getattr(args, "split_by_lang", False),
     )
     clean_files_to_shards(files, plan)
 
