@@ -267,7 +267,13 @@ def test_stackexchange_job_end_to_end(tmp_path) -> None:
         "dropped": {"empty": 2, "orphan_answer": 1},
     }
     assert files["cooking.stackexchange.com"]["kept_records"] == 2
-    assert files["tiny.stackexchange.com"] == {"index": 1, "read": 1, "skipped": {}, "kept": 0, "dropped": {"site_not_kept": 1}}
+    assert files["tiny.stackexchange.com"] == {
+        "index": 1,
+        "read": 1,
+        "skipped": {},
+        "kept": 0,
+        "dropped": {"site_not_kept": 1},
+    }
     assert a[1]["accounting"] == "balanced"
     _same(a, _run("stackexchange", inputs, str(tmp_path / "b"), ["--top-sites", "2"], MULTI))
     # an explicit list wins over the computed one
