@@ -16,7 +16,7 @@ OUT ?= out/demo
 export BEAM_DIRECT_RUNNER_DISABLE_PRISM := 1
 export LLAMA_DATA_KENLM_BIN := $(KENLM_BIN)
 
-.PHONY: help setup deps kenlm test demo bench lint clean
+.PHONY: help setup deps kenlm test demo bench publish lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,9 @@ demo: setup  ## run the main job on the bundled sample corpus
 
 bench: setup  ## run the benchmarks (prints ratios against the bare libraries)
 	$(PY) bench/run_all.py
+
+publish: setup  ## copy the bench figures the product reads (capacity, mixture plan) into its package data
+	$(PY) bench/publish_results.py
 
 lint:  ## ruff check + format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -4,7 +4,7 @@ worker processes, and peak RSS at two targets 10x apart (issues 6 and 19). About
     .venv/bin/python bench/bench_mixture.py [--workdir DIR] [--small 50M] [--scale 10] [--workers 2]
                                             [--rounds 3] [--keep] [--json bench/results/mixture.json]
 
-1. Synthetic per-source token datasets (mixtures/synthetic.py, Table 1 sized so the large target needs
+1. Synthetic per-source token datasets (tests/synthetic_tokens.py, Table 1 sized so the large target needs
    the paper's epochs), written once.
 2. Rounds, each in this order: the small and the large target with 1 worker; the disk's sequential
    write speed, measured twice with dd on as many bytes as the large build wrote (`bs=8M
@@ -75,9 +75,9 @@ print(json.dumps({{"seconds": dt, "bytes": size, "tokens": m["total_tokens"], "s
 """
 
 MAKE_INPUTS = r"""
-import sys
-sys.path.insert(0, {here!r})
-from mixtures.synthetic import write_tokens
+import os, sys
+sys.path[:0] = [{here!r}, os.path.join({here!r}, "tests")]
+from synthetic_tokens import write_tokens
 write_tokens({tokens!r}, {docs!r}, {mean_len!r}, seed=7)
 """
 

@@ -4,7 +4,7 @@ own IndexedDataset opens the written datasets.
 
     .venv/bin/python bench/bench_tokenizer.py --mb-per-source 1 --vocab 2000 [--megatron-path /tmp/mcore]
 
-The corpus is built from local text (tokenizer/localcorpus.py), so the numbers measure the machinery,
+The corpus is built from local text (tests/local_corpus.py), so the numbers measure the machinery,
 not web text. `--megatron-path` is a folder holding an installed `megatron` package (e.g.
 `pip install --no-deps --target /tmp/mcore megatron-core`); it is put on PYTHONPATH of a child only.
 """
@@ -20,7 +20,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.join(HERE, "tests")]  # the project, and the test fixtures
 os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
 
 TRAIN_CHILD = """
@@ -71,9 +71,9 @@ def main() -> int:
     args = ap.parse_args()
 
     import pyarrow.parquet as pq
+    from local_corpus import build_clean_folder
 
     from tokenizer.encode_job import run_encode
-    from tokenizer.localcorpus import build_clean_folder
     from tokenizer.sources import discover
 
     clean, tokens, prefix = (os.path.join(args.workdir, n) for n in ("clean", "tokens", "tok"))

@@ -113,7 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             default=DEFAULT_RESULTS,
             metavar="PATH",
             help="writer speeds measured by bench/bench_mixture.py, for the wall-time estimate "
-            "(default bench/results/mixture.json; without it a stated default speed is assumed)",
+            "(default: the figures shipped in mixtures/data/mixture.json; without a speed in the file "
+            "a stated default is assumed)",
         )
 
     pl = msub.add_parser("plan", help="per-source budgets, epochs, shards and bytes for a target")

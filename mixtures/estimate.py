@@ -1,10 +1,11 @@
 """What a mixture build costs before it starts: the bytes it writes and its expected wall time.
 
-The time comes from the writer speed that bench/bench_mixture.py measured (bench/results/mixture.json,
-per number of worker processes), or from a stated default when there is no such file; the message always
-says which. Shards are independent, so N workers write up to N shards at once: a worker count the bench
-did not measure is extrapolated linearly from the nearest measured one and capped at the disk speed
-measured in the same bench run (and at one worker per shard).
+The time comes from the writer speed that bench/bench_mixture.py measured per number of worker processes
+(shipped with the package as mixtures/data/mixture.json, copied from bench/results/mixture.json by
+bench/publish_results.py; `--speed-json PATH` reads another file), or from a stated default when there is
+no such file; the message always says which. Shards are independent, so N workers write up to N shards at
+once: a worker count the bench did not measure is extrapolated linearly from the nearest measured one and
+capped at the disk speed measured in the same bench run (and at one worker per shard).
 """
 
 from __future__ import annotations
@@ -16,9 +17,19 @@ from typing import Any
 
 from mixtures.plan import Plan
 
-DEFAULT_RESULTS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results", "mixture.json"
-)
+# Package data, so that an installed copy finds it too (a checkout's bench/results/ is not installed).
+DEFAULT_RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "mixture.json")
+# The fields of a bench_mixture.py result that this module and `llama-data capacity` read: the shape
+# bench/publish_results.py copies into DEFAULT_RESULTS ("*": every key of a table, True: the value).
+MEASURED_FIELDS = {
+    "machine": True,
+    "cpus": True,
+    "date": True,
+    "write_mb_per_s": True,
+    "disk_mb_per_s": True,
+    "mean_doc_bytes": True,
+    "workers": {"*": {"write_mb_per_s": True}},
+}
 DEFAULT_MB_PER_S = 300.0  # per worker process, below the 380-530 MB/s one writer measured on the 2-core dev VM
 SRC_BYTES_PER_DOC = 1  # .src: one source code per document
 

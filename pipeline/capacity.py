@@ -1,8 +1,13 @@
 """`llama-data capacity`: what a 1T / 1.4T run costs before it starts.
 
-Built from the project's own measured throughputs (the `bench/` results saved as JSON in
-`bench/results/`, with the machine they came from) and the paper's data volumes (Table 1 disk sizes and
-the token counts they imply). Every figure that is assumed rather than measured is listed as such.
+Built from the project's own measured throughputs (the `bench/` results, with the machine they came
+from) and the paper's data volumes (Table 1 disk sizes and the token counts they imply). Every figure that
+is assumed rather than measured is listed as such.
+
+The measured figures ship with the package (pipeline/data/measured/*.json, and the mixture writer's speed
+in mixtures/data/mixture.json), so an installed copy plans without a checkout. They are the fields read
+here, copied from bench/results/ by `python bench/publish_results.py`; `--results DIR` reads a folder of
+full bench results instead (e.g. bench/results after a fresh `python bench/run_all.py`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,46 @@ RAW_OVER_CLEAN = {"c4": 1.0, "github": 2.0, "wikipedia": 2.5, "books": 1.1, "arx
 PARQUET_RATIO = 0.35  # zstd Parquet bytes per text byte (measured on the samples: see bench/results)
 DEFAULTS_MB_S = {"c4": 20.0, "github": 15.0, "wikipedia": 2.0, "books": 5.0, "arxiv": 5.0, "stackexchange": 3.0}
 
+# Package data (works in an installed copy, unlike a checkout's bench/results/).
+MEASURED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "measured")
+_SOURCE_RATE = {s: {"mb_per_s": True} for s in DEFAULTS_MB_S}
+# {bench result file stem: the fields plan() reads}, the shape bench/publish_results.py copies into
+# MEASURED_DIR ("*": every key of a table, a one-item list: each row, True: the value). The mixture
+# writer's figures are mixtures.estimate's (MEASURED_FIELDS there), shipped beside that module.
+MEASURED_FIELDS: dict[str, dict[str, Any]] = {
+    "cc": {
+        "machine": True,
+        "cpus": True,
+        "documents": True,
+        "mb": True,
+        "job_pipeline_docs_per_s": True,
+        "dedup_removed_char_share": True,
+        "stages": [{"stage": True, "mb_per_s": True}],
+    },
+    "readers": {"machine": True, "cpus": True, "wet_mb_per_s": True},  # no bench writes it yet
+    "sources_a": {"machine": True, "cpus": True, **_SOURCE_RATE},
+    "sources_b": {"machine": True, "cpus": True, **_SOURCE_RATE},
+    "tokenizer": {"machine": True, "cpus": True, "encode_mb_per_s": True},
+    "dedup_scaling": {"machine": True, "cpus": True, "rows": [{"text_mb": True, "shuffle_bytes_per_input_mb": True}]},
+}
+
 
 def load_results(folder: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
             out[os.path.splitext(os.path.basename(path))[0]] = json.load(f)
+    return out
+
+
+def packaged_results() -> dict[str, Any]:
+    """The figures shipped with the package: MEASURED_DIR, plus the mixture writer's own file."""
+    from mixtures.estimate import DEFAULT_RESULTS
+
+    out = load_results(MEASURED_DIR)
+    if os.path.exists(DEFAULT_RESULTS):
+        with open(DEFAULT_RESULTS, encoding="utf-8") as f:
+            out.setdefault("mixture", json.load(f))
     return out
 
 
@@ -40,7 +79,8 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
     cc = results.get("cc")
     if not cc:
         raise FileNotFoundError(
-            "bench/results/cc.json missing: run `python bench/bench_cc.py --json bench/results/cc.json`"
+            "no CommonCrawl figures (cc.json) in the bench results: run "
+            "`python bench/bench_cc.py --json bench/results/cc.json` and pass --results bench/results"
         )
     stage = {r["stage"]: r for r in cc["stages"]}
     measured.append(f"CommonCrawl stages on {cc['documents']} sample documents, machine {cc.get('machine')}")
@@ -71,7 +111,11 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
             }
         )
 
-    add("common_crawl", "read WET", cc_in, results.get("readers", {}).get("wet_mb_per_s", 150.0), "fastwarc")
+    wet_mb_s = results.get("readers", {}).get("wet_mb_per_s")
+    if wet_mb_s is None:
+        wet_mb_s = 150.0
+        assumptions.append("reading WET with fastwarc: 150 MB/s per core (no reader bench result)")
+    add("common_crawl", "read WET", cc_in, wet_mb_s, "fastwarc")
     add("common_crawl", "line dedup", cc_in, stage["dedup normalise+sha1"]["mb_per_s"], "measured")
     add("common_crawl", "language id", after_dedup, stage["language id (fastText)"]["mb_per_s"], "measured")
     add("common_crawl", "perplexity", after_dedup * en_share, stage["perplexity (SP + KenLM)"]["mb_per_s"], "measured")
@@ -117,7 +161,7 @@ def plan(target_tokens: float, workers: int, price: float, results: dict[str, An
         shuffle_per_mb = 1.2e6
         assumptions.append("dedup shuffle: 1.2 MB per input MB (no scaling bench result)")
     else:
-        measured.append("dedup shuffle bytes per input MB from bench/results/dedup_scaling.json")
+        measured.append("dedup shuffle bytes per input MB from the dedup scaling bench (dedup_scaling.json)")
     write_mb_s = results.get("mixture", {}).get("write_mb_per_s", 500.0)
     mix_bytes = target_tokens * 2
     rows.append(
@@ -162,7 +206,8 @@ def parse_target(text: str) -> float:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    p = plan(parse_target(args.target), args.workers, args.core_hour_price, load_results(args.results))
+    results = packaged_results() if args.results is None else load_results(args.results)
+    p = plan(parse_target(args.target), args.workers, args.core_hour_price, results)
     if args.json:
         print(json.dumps(p, indent=2))
         return 0
@@ -205,8 +250,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--core-hour-price", type=float, default=0.04, help="price of one core-hour (default 0.04)")
     p.add_argument(
         "--results",
-        default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results"),
-        help="folder of bench JSON results (default bench/results)",
+        metavar="DIR",
+        help="folder of bench JSON results, e.g. bench/results (default: the figures shipped with the "
+        "package, refreshed from bench/results by bench/publish_results.py)",
     )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(func=_cmd)

@@ -1,5 +1,6 @@
 """`llama-data demo` end to end on a reduced setting (small mixture, few training steps), its rerun
-skipping finished stages, and the capacity planner's arithmetic on given bench results."""
+skipping finished stages, and the capacity planner's arithmetic on given bench results and on the
+figures shipped with the package."""
 
 from __future__ import annotations
 
@@ -79,3 +80,47 @@ def test_capacity_from_measured_results(tmp_path, capsys) -> None:
 def test_capacity_needs_bench_results(tmp_path) -> None:
     os.makedirs(tmp_path / "empty")
     assert main(["capacity", "--results", str(tmp_path / "empty")]) == 1
+
+
+def _publisher():
+    """bench/publish_results.py, the script that copies bench figures into the package data."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "publish_results.py")
+    spec = importlib.util.spec_from_file_location("publish_results", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_published_fields_hold_everything_the_product_reads(tmp_path) -> None:
+    """The shipped copies keep only MEASURED_FIELDS: on the checkout's full bench results, the trimmed
+    copies must give the same capacity plan and the same mixture writer speeds as the full files."""
+    from mixtures.estimate import writer_speed
+    from pipeline.capacity import load_results, plan
+
+    pub = _publisher()
+    bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results")
+    full = load_results(bench)
+    trimmed = {stem: pub.pick(full[stem], fields) for stem, _, fields in pub.targets() if stem in full}
+    assert {"cc", "sources_a", "sources_b", "tokenizer", "dedup_scaling", "mixture"} <= set(trimmed)
+    assert len(json.dumps(trimmed)) < len(json.dumps({k: full[k] for k in trimmed})) / 5
+    assert plan(1.4e12, 1000, 0.04, trimmed) == plan(1.4e12, 1000, 0.04, full)
+    small = tmp_path / "mixture.json"
+    small.write_text(json.dumps(trimmed["mixture"]))
+    for workers in (1, 2, 3, 64):
+        a, b = writer_speed(workers, str(small)), writer_speed(workers, os.path.join(bench, "mixture.json"))
+        assert a.mb_per_s == b.mb_per_s and a.source.split(": ", 1)[0] == b.source.split(": ", 1)[0]
+
+
+def test_capacity_defaults_to_the_packaged_figures(capsys) -> None:
+    from mixtures.estimate import DEFAULT_RESULTS
+    from pipeline.capacity import MEASURED_DIR
+
+    assert os.path.exists(os.path.join(MEASURED_DIR, "cc.json"))
+    assert main(["capacity", "--target", "1T", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["target_tokens"] == 1e12 and any(m.startswith("CommonCrawl stages on") for m in got["measured"])
+    mixture_write = next(r for r in got["stages"] if r["stage"] == "mixture write")
+    with open(DEFAULT_RESULTS, encoding="utf-8") as f:  # the mixture writer's speed, shipped beside its module
+        assert mixture_write["mb_per_s_per_core"] == json.load(f)["write_mb_per_s"]

@@ -6,10 +6,10 @@ import json
 import os
 
 import pytest
+from synthetic_tokens import write_tokens
 
 from mixtures.config import ConfigError, config_from_dict, load_config, parse_tokens
 from mixtures.plan import make_plan, plan_for_tokens
-from mixtures.synthetic import write_tokens
 from pipeline.cli import main
 from pipeline.document import SOURCES
 

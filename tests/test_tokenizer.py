@@ -11,11 +11,11 @@ import pytest
 import sentencepiece as spm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from local_corpus import build_clean_folder
 
 from tokenizer import cli as tokenizer_cli
 from tokenizer.config import LLAMA_TRAINER, TABLE1_WEIGHTS, TrainConfig, resolve_weights, trainer_kwargs
 from tokenizer.indexed import sha256_file
-from tokenizer.localcorpus import build_clean_folder
 from tokenizer.modelproto import load_proto
 from tokenizer.sample import Sampler, split_line
 from tokenizer.sources import discover

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import sentencepiece as spm
+from local_corpus import build_clean_folder
 
 from pipeline.document import Document
 from pipeline.store import write_shard
@@ -18,7 +19,6 @@ from tokenizer.datasets import list_token_datasets, open_token_dataset
 from tokenizer.encode import ShardEncoder
 from tokenizer.encode_job import EncodeShard, run_encode
 from tokenizer.indexed import DatasetError, IndexedWriter, sha256_file
-from tokenizer.localcorpus import build_clean_folder
 from tokenizer.train import train
 
 os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")

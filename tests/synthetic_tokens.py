@@ -1,5 +1,7 @@
 """Small synthetic per-source token datasets in the tokenizer's layout, for tests and the benchmark.
 
+A fixture, not part of the product: it lives beside the tests (bench scripts put tests/ on sys.path).
+
 Documents are BOS, random ids, EOS; lengths are drawn around a mean per source. Written with the real
 writer (tokenizer/indexed.py) and the tokenizer's sidecar fields, so the mixture code reads them exactly
 as it reads `llama-data tokenizer encode` output.

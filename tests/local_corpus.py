@@ -1,5 +1,7 @@
 """A small clean folder (seven sources) built from text already on this machine, for tests and the bench.
 
+A fixture, not part of the product: it lives beside the tests (bench scripts put tests/ on sys.path).
+
 No network: prose comes from the docstrings of the Python standard library, code from its `.py` files,
 long "books" from /usr/share/common-licenses. Deterministic for a given Python install.
 """
