@@ -2,7 +2,7 @@
 `--data-path` blend, for users who mix at training time instead of writing mixture shards.
 
 Megatron takes `--data-path w1 prefix1 w2 prefix2 ...` and normalises the weights; it samples dataset d
-with probability w_d and repeats or subsamples each as needed (anchors.md section 5). A source with
+with probability w_d and repeats or subsamples each as needed (its blended dataset). A source with
 several parts gets its Table 1 weight split over them by token count, so each source still totals
 its proportion.
 """

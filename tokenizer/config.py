@@ -1,8 +1,8 @@
 """Tokenizer settings: the released LLaMA SentencePiece settings and the mixture
 weights the training sample is drawn at.
 
-The LLaMA values are those printed from the released `tokenizer.model` proto (md5 eeec4125...,
-see ../shared/references/anchors.md "Released LLaMA tokenizer.model proto"): BPE, 32000 pieces,
+The LLaMA values are those printed from the released `tokenizer.model` proto (md5 eeec4125...):
+BPE, 32000 pieces,
 digits split, byte fallback, identity normaliser, no whitespace collapsing, dummy prefix.
 """
 

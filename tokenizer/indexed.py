@@ -1,7 +1,8 @@
 """Megatron-LM's indexed dataset (`MMapIndexedDataset`, `.bin` + `.idx`), written and read here, plus
 the JSON sidecar this project adds. The one place that knows the format.
 
-`.idx` layout (little-endian):
+`.idx` layout (the header's fields little-endian; the arrays, like `.bin`, in the machine's byte order,
+which is little-endian on every platform the project runs on):
     b"MMIDIDX\\x00\\x00"  magic (9 bytes)
     <Q  version = 1
     <B  dtype code (8 = uint16, 4 = int32)
