@@ -19,6 +19,7 @@ COMMANDS = [
     "pipeline.samples.cli",
     "pipeline.job",
     "pipeline.inspect",
+    "pipeline.decontaminate",
     "pipeline.models_cli",
     "tokenizer.cli",
     "mixtures.cli",

@@ -2,7 +2,8 @@
 
 samples -> the seven source jobs (Wikipedia first: its text trains the perplexity model and its
 external links find the classifier's positives) -> perplexity model, cutoffs, reference classifier
--> the CommonCrawl job (and CCNet's per-language split for en and de) -> tokenizer -> encode
+-> the CommonCrawl job (and CCNet's per-language split for en and de) -> benchmark decontamination of
+every output against a small evaluation set -> tokenizer -> encode
 -> mixture plan + build + verify -> a short CPU training run
 -> a summary on the terminal and report.html. Each stage is skipped when its inputs and arguments are
 unchanged since it last finished (a stamp per stage), so a rerun only redoes what changed.
@@ -72,6 +73,36 @@ class Stages:
         self.timings[name] = round(time.time() - t, 1)
         with open(stamp, "w") as f:
             json.dump({"key": key, "seconds": self.timings[name]}, f)
+
+
+DEMO_QUESTIONS = (
+    "Which planet in our solar system has the most moons according to the latest published count",
+    "Name the chemical element whose atomic number is seventy nine and whose symbol is Au",
+)
+
+
+def write_demo_evals(clean: str, path: str, planted: int = 3, words: int = 24) -> str:
+    """A small evaluation set for the demo: a passage of `words` words from each of the first `planted`
+    Wikipedia articles (by id) and a few questions the samples do not hold. Written only when its content
+    changes, so the decontamination stage stays up to date on a rerun."""
+    from pipeline.store import read_documents
+
+    items = []
+    articles = sorted(read_documents(os.path.join(clean, "wikipedia")), key=lambda d: d.id)
+    for doc in articles:
+        ws = doc.text.split()
+        if len(ws) >= 3 * words:
+            middle = len(ws) // 2
+            items.append({"id": f"planted-{len(items)}", "question": " ".join(ws[middle : middle + words])})
+        if len(items) == planted:
+            break
+    items += [{"id": f"question-{i}", "question": q} for i, q in enumerate(DEMO_QUESTIONS)]
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return path
 
 
 def run_demo(
@@ -203,6 +234,16 @@ def run_demo(
         ],
         [*cc_in, lm_dir, cutoffs],
         [f"{by_lang}/stats.json"],
+    )
+    # benchmark decontamination over every cleaned output, against a small evaluation set: passages
+    # planted from three Wikipedia articles (so they are found) and questions the samples do not hold
+    evals = write_demo_evals(clean, os.path.join(out, "evals", "demo_quiz.jsonl"))
+    decontaminated = os.path.join(out, "decontaminated")
+    st.run(
+        "decontaminate",
+        ["decontaminate", "--evals", f"demo_quiz={evals}", "--input", clean, "--output", decontaminated],
+        [clean, evals],
+        [os.path.join(decontaminated, "decontamination", "summary.json")],
     )
     tok = os.path.join(out, "tokenizer", "llama-sample")
     st.run(

@@ -86,6 +86,7 @@ def clear_old_shards(output: str) -> None:
     ):
         os.remove(p)
     shutil.rmtree(os.path.join(output, ".work"), ignore_errors=True)
+    shutil.rmtree(os.path.join(output, "decontamination"), ignore_errors=True)  # a rerun without it: none
 
 
 def run_job(
@@ -143,6 +144,10 @@ def run_job(
             )
         )
         docs = spec.build(docs, args, output)
+        # benchmark decontamination last, on what the job would keep (a no-op without --decontaminate)
+        from pipeline.decontaminate import apply_decontamination
+
+        docs = apply_decontamination(docs, args, output)
         _ = (
             docs
             | "CountKept" >> beam.ParDo(CountKept())
@@ -291,6 +296,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from pipeline.decontaminate import add_decontam_arguments
     from pipeline.jobs import job_for
 
     p = sub.add_parser(
@@ -319,5 +325,6 @@ def register(sub: argparse._SubParsersAction) -> None:
             "with the error in stats.json, and go on with the other files)",
         )
         spec.add_arguments(sp)
+        add_decontam_arguments(sp)
         add_runner_arguments(sp)
         sp.set_defaults(func=_cmd_run)

@@ -69,6 +69,7 @@ class FilePlan:
     progress_dir: str | None = None
     strict: bool = False  # an input file that cannot be read stops the job instead of being counted
     split_by_lang: bool = False  # OUTPUT/<lang>/part-*.parquet, one shard per input file and language
+    decontam: Any = None  # a filters.decontam.DecontamStep run last (--decontaminate), or None
 
     @property
     def keys_dir(self) -> str:
@@ -93,6 +94,11 @@ def _keys_path(plan: FilePlan, index: int) -> str:
 def _distinct_path(plan: FilePlan, shard: int, index: int) -> str:
     """One file's distinct keys of one prefix shard, with their in-file duplicate flags."""
     return _join(plan.keys_dir, f"distinct-{shard:06d}-{index:05d}.npz")
+
+
+def _decontam_path(plan: FilePlan, index: int) -> str:
+    """One file's decontamination tally (matches per evaluation set), merged when the job ends."""
+    return _join(plan.keys_dir, f"decontam-{index:05d}.json")
 
 
 def _tally_path(plan: FilePlan, index: int) -> str:
@@ -274,8 +280,13 @@ class CleanFile(_FileDoFn):
             dups = np.unique(np.concatenate(found)) if found else keys[:0]
             keep = keep_masks(keys, nlines, dups, plan.semantics)
         tally = _Tally(self._skips, self._drops)
+        found = None
+        if plan.decontam is not None:
+            from pipeline.decontaminate import Tally
+
+            found = Tally()
         errors: list[dict] = []
-        i = start = read = kept = chars_in = chars_removed = 0
+        i = start = read = kept = chars_in = chars_removed = scanned = 0
         try:
             for doc in self._records(path, tally.skip, errors):
                 read += 1
@@ -298,6 +309,9 @@ class CleanFile(_FileDoFn):
                     if doc is None:
                         continue
                 doc = _apply(plan.steps, doc, tally.drop)
+                if doc is not None and found is not None:
+                    scanned += 1
+                    doc = self._decontaminate(doc, found, tally.drop)
                 if doc is not None:
                     writer.add(doc)
                     kept += 1
@@ -319,8 +333,18 @@ class CleanFile(_FileDoFn):
         if errors:
             record["errors"] = errors
         _write_json(_tally_path(plan, index), record)
+        if found is not None:
+            _write_json(_decontam_path(plan, index), {"scanned": scanned, **found.to_dict()})
         progress.file_done(size)
         return out_path
+
+    def _decontaminate(self, doc: Document, found: Any, drop) -> Document | None:  # noqa: ANN001
+        r = self.plan.decontam.scan(doc)
+        found.add(doc, r)
+        if isinstance(r.result, Drop):
+            drop(r.result.reason)
+            return None
+        return r.result
 
     def _remove_lines(self, doc: Document, keep: np.ndarray, drop) -> Document | None:  # noqa: ANN001
         text = doc.text
@@ -395,24 +419,40 @@ def _write_json(path: str, obj: dict) -> None:
     os.replace(tmp, path)
 
 
+def collect_decontamination(plan: FilePlan) -> tuple[Any, int]:
+    """The files' decontamination tallies merged, and the documents scanned (see CleanFile)."""
+    from pipeline.decontaminate import Tally
+
+    total, scanned = Tally(), 0
+    for index in range(plan.n_files):
+        record = _read_json(_decontam_path(plan, index))
+        if record is not None:
+            scanned += record.pop("scanned")
+            total.merge(Tally.from_dict(record))
+    return total, scanned
+
+
+def _read_json(path: str) -> dict | None:
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        if not FileSystems.exists(path):
+            return None
+        with FileSystems.open(path) as f:
+            return json.loads(f.read())
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def collect_tallies(plan: FilePlan) -> dict[str, dict]:
     """{input path: its record} from every file's tally (see CleanFile)."""
     out = {}
     for index in range(plan.n_files):
-        path = _tally_path(plan, index)
-        if "://" in path:
-            from apache_beam.io.filesystems import FileSystems
-
-            if not FileSystems.exists(path):
-                continue
-            with FileSystems.open(path) as f:
-                record = json.loads(f.read())
-        elif os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                record = json.load(f)
-        else:
-            continue
-        out[record.pop("path")] = record
+        record = _read_json(_tally_path(plan, index))
+        if record is not None:
+            out[record.pop("path")] = record
     return out
 
 

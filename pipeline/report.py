@@ -67,7 +67,37 @@ def collect(out: str, samples: str) -> dict[str, Any]:
     facts["cutoffs"] = _load(os.path.join(out, "models", "cutoffs.json"))
     facts["perplexities"] = _cc_column(out, "perplexity")
     facts["languages"] = _languages(samples)
+    facts["decontamination"] = _decontamination(out)
     return facts
+
+
+def _decontamination(out: str) -> dict[str, dict]:
+    """{output folder relative to `out`: its decontamination summary} for every output under `out` that
+    has one (`--decontaminate` or `llama-data decontaminate`; see docs/decontamination.md)."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(out, "**", "decontamination", "summary.json"), recursive=True)):
+        summary = _load(path)
+        if summary:
+            found[os.path.relpath(os.path.dirname(os.path.dirname(path)), out)] = summary
+    return found
+
+
+def _decontamination_rows(facts: dict) -> list[tuple[str, str, int, int, int, int]]:
+    """(output, eval set, items, items found, documents removed, characters removed) per set."""
+    rows = []
+    for folder, summary in (facts.get("decontamination") or {}).items():
+        for name, s in summary.get("eval_sets", {}).items():
+            rows.append(
+                (
+                    folder,
+                    name,
+                    s.get("items_indexed", 0),
+                    s.get("items_found", 0),
+                    s.get("documents_removed", 0),
+                    s.get("characters_removed", 0),
+                )
+            )
+    return rows
 
 
 def _cc_column(out: str, column: str) -> list[float]:
@@ -116,6 +146,14 @@ def print_summary(facts: dict) -> None:
         )
     if facts.get("dedup_removed_char_share") is not None:
         print(f"CommonCrawl line dedup removed {facts['dedup_removed_char_share'] * 100:.1f}% of characters")
+    rows = _decontamination_rows(facts)
+    if rows:
+        print("\ndecontamination (n-gram overlap with evaluation sets):")
+        print(
+            f"{'output':24s} {'eval set':16s} {'items':>7s} {'found':>6s} {'docs removed':>12s} {'chars removed':>13s}"
+        )
+        for folder, name, items, found, docs, chars in rows:
+            print(f"{folder:24s} {name:16s} {items:7d} {found:6d} {docs:12d} {chars:13d}")
     plan = facts.get("plan")
     if plan:
         print(f"\nmixture plan at {plan['target_tokens']:,} tokens:")
@@ -225,6 +263,14 @@ def write_html(facts: dict, path: str) -> str:
         "padding:1em;overflow-x:auto}</style></head><body><h1>llama-data demo report</h1>",
         f"<pre>{html.escape(buf.getvalue())}</pre>",
     ]
+    rows = _decontamination_rows(facts)
+    if rows:
+        head = ("output", "eval set", "items", "items found", "documents removed", "characters removed")
+        parts.append("<h2>Decontamination against evaluation sets</h2><table border='1' cellpadding='4'>")
+        parts.append("<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
+        parts.append("</table>")
     for title, png in figs:
         parts.append(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     parts.append("</body></html>")

@@ -149,7 +149,8 @@ class ShardWriter:
 def shard_paths(path: str) -> list[str]:
     """The Parquet shards of an output folder (or a single file, or a glob), in name order."""
     if os.path.isdir(path):
-        found = glob.glob(os.path.join(path, "**", "*.parquet"), recursive=True)
+        # part-*.parquet only: an output folder also holds reports such as decontamination/matches.parquet
+        found = glob.glob(os.path.join(path, "**", "part-*.parquet"), recursive=True)
     else:
         found = glob.glob(path)
     found = [p for p in found if ".tmp" not in os.path.basename(p) and not os.path.basename(p).startswith(".")]

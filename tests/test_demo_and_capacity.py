@@ -35,6 +35,11 @@ def test_demo_reduced_setting(tmp_path, capsys) -> None:
     for lang in ("en", "de"):
         assert os.path.exists(os.path.join(out, "models", "lm", f"{lang}.arpa.bin"))
         assert glob.glob(os.path.join(out, "by_lang", "common_crawl", lang, "part-*.parquet"))
+    # decontamination over every cleaned output: the three planted passages found, the questions not
+    decon = json.load(open(os.path.join(out, "decontaminated", "decontamination", "summary.json")))
+    quiz = decon["eval_sets"]["demo_quiz"]
+    assert quiz["items_found"] == 3 and 3 <= decon["documents_removed"] and quiz["documents_removed"] >= 3
+    assert "Decontamination against evaluation sets" in report and "demo_quiz" in text
     # a rerun with the same inputs skips every stage
     assert main(argv) == 0
     rerun = capsys.readouterr().out

