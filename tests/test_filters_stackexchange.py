@@ -102,3 +102,9 @@ def test_html_drops_tags_scripts_and_joins_whitespace() -> None:
 def test_html_malformed_does_not_raise() -> None:
     assert html_to_text("<p>Unclosed <b>bold <pre>code  x") == "Unclosed bold\n\ncode  x"
     assert html_to_text("") == ""
+
+
+def test_html_code_inside_a_list_item_keeps_its_indentation() -> None:
+    # resiliparse indents only the first line of such a block, which breaks the code (docs/libraries.md)
+    html = "<ol><li><p>Run:</p><pre><code>if x:\n    y()\nz()\n</code></pre></li><li>two</li></ol>"
+    assert html_to_text(html) == "1. Run:\nif x:\n    y()\nz()\n2. two"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 
 import pytest
 
@@ -158,6 +159,42 @@ def test_warc_response_records(tmp_path):
     assert docs[4].text == "already dechunked"
     assert docs[0].meta["digest"] == "sha1:P0" and docs[0].meta["url"] == "http://site.org/0"
     assert skips == {"not_http_200": 1, "not_html": 1}
+
+
+def test_warc_response_codings_and_their_damage(tmp_path, monkeypatch):
+    """Content codings FastWARC's HTTP parser undoes, and each damaged one a counted skip."""
+    import brotli
+
+    monkeypatch.setattr(base, "MAX_DOC_BYTES", 4096)
+    gz = gzip.compress(b"<p>old gzip name</p>")
+    both = gzip.compress(b"<p>chunked and gzipped</p>")
+    records = [
+        http_response(0, brotli.compress(b"<p>brotli page</p>"), extra="Content-Encoding: br\r\n"),
+        http_response(1, gz, extra="Content-Encoding: x-gzip\r\n"),
+        http_response(2, zlib.compress(b"<p>deflated page</p>"), extra="Content-Encoding: deflate\r\n"),
+        http_response(
+            3,
+            b"%x\r\n" % len(both) + both + b"\r\n0\r\n\r\n",
+            extra="Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n",
+        ),
+        http_response(4, b"\x1f\x8b\x08\x00not deflate at all", extra="Content-Encoding: gzip\r\n"),
+        http_response(5, gzip.compress(b"<p>" + b"x" * 5000 + b"</p>"), extra="Content-Encoding: gzip\r\n"),
+        http_response(6, b"<p>unknown coding</p>", extra="Content-Encoding: compress\r\n"),
+        http_response(7, b"<p>fine</p>", ctype='text/html; charset="iso-8859-1"'),
+    ]
+    # a head that never ends: no blank line between the headers and the body
+    records.append(warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n<p>no end</p>", 8))
+    p = tmp_path / "codings.warc.gz"
+    p.write_bytes(warcinfo() + b"".join(records))
+    docs, skips = read_all(p)
+    assert [(d.id, d.text) for d in docs] == [
+        ("urn:uuid:r-0", "brotli page"),
+        ("urn:uuid:r-1", "old gzip name"),
+        ("urn:uuid:r-2", "deflated page"),
+        ("urn:uuid:r-3", "chunked and gzipped"),
+        ("urn:uuid:r-7", "fine"),
+    ]
+    assert skips == {"truncated_or_corrupt_stream": 2, "decompression_bomb": 1, "malformed_http": 1}
 
 
 def test_missing_path_raises(tmp_path):

@@ -2,7 +2,8 @@
 
 FastWARC parses the archive (it reads the per-record gzip members natively and is several times faster
 than warcio). WET `conversion` records give the text directly; WARC `response` records are kept only
-for HTTP 200 text/html, and their text is extracted with pipeline.sources.html_text.
+for HTTP 200 text/html: FastWARC's HTTP parser reads the head and undoes the transfer and content codings
+(chunked; gzip, deflate, brotli, zstd), and the text is extracted with pipeline.sources.html_text.
 
 Damaged input (docs/damaged_inputs.md, "CommonCrawl WET/WARC"). FastWARC reads good files alone; it
 stops at the first damage (a wrong Content-Length, a corrupt or junk gzip member, garbage between
@@ -27,12 +28,12 @@ that the careful scan takes over (a gzip member of newlines costs FastWARC about
 from __future__ import annotations
 
 import codecs
-import gzip
+import re
 import zlib
 from collections.abc import Generator, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
+from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from pipeline.document import Document, Meta, stable_id
 from pipeline.sources import base
@@ -59,70 +60,87 @@ def _record_id(raw: str | None) -> str | None:
     return raw.strip().lstrip("<").rstrip(">") or None
 
 
-def _dechunk(body: bytes) -> bytes | None:
-    """Undo HTTP/1.1 chunked transfer coding; None when the chunks are malformed."""
-    out, pos = [], 0
-    while True:
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            return None
-        try:
-            size = int(body[pos:end].split(b";")[0], 16)
-        except ValueError:
-            return None
-        if size == 0:
-            return b"".join(out)
-        out.append(body[end + 2 : end + 2 + size])
-        pos = end + 2 + size + 2
+# A response block is handed to FastWARC's HTTP parser as a record of its own (the archive itself is read
+# with parse_http=False: its damage checks need the block exactly as stored).
+_HTTP_RECORD = (
+    b"WARC/1.0\r\nWARC-Type: response\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n"
+)
 
 
-def _inflate(body: bytes, cap: int) -> bytes:
-    """gzip/deflate content coding, inflated at most to `cap` bytes (a bomb raises)."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS if body[:2] == b"\x1f\x8b" else zlib.MAX_WBITS)
-    out = d.decompress(body, cap + 1)
-    if len(out) > cap:
-        raise base.DecompressionBomb("content-encoding inflates past the document cap")
-    return out
+_X_GZIP = re.compile(rb"^(content-encoding:[ \t]*)x-gzip", re.IGNORECASE | re.MULTILINE)
+
+
+class HttpBody(NamedTuple):
+    payload: bytes  # transfer and content codings undone
+    charset: str  # as the Content-Type header declares it, lower case ("" when none)
+
+
+def _http_record(block: bytes, decode: str) -> WarcRecord:
+    rec = WarcRecord.from_bytes(_HTTP_RECORD % len(block) + block)
+    # the block is in memory already: a head of any length is read (FastWARC's default stops at 32 KB)
+    rec.parse_http(auto_decode=decode, max_header_len=max(len(block), 1 << 15))
+    return rec
+
+
+def _payload(block: bytes, decode: str, cap: int) -> bytes:
+    """The payload with FastWARC's `decode` ("transfer", "content", "all"), at most cap + 1 bytes."""
+    return _http_record(block, decode).reader.read(cap + 1)
+
+
+def http_body(block: bytes, skip: SkipFn, cap: int) -> HttpBody | None:
+    """The decoded body of an HTTP 200 text/html response block, or None (skipped with a reason)."""
+    try:
+        rec = _http_record(block, "none")
+    except OSError:  # not an HTTP head FastWARC can parse
+        skip("malformed_http")
+        return None
+    http = rec.http_headers
+    # FastWARC reads a head that never ends as all head and no body: that is not an HTTP message
+    if http is None or http.status_code is None or b"\r\n\r\n" not in block:
+        skip("malformed_http")
+        return None
+    if http.status_code != 200:
+        skip("not_http_200")
+        return None
+    if "html" not in (rec.http_content_type or "").lower():
+        skip("not_html")
+        return None
+    chunked = "chunked" in http.get("Transfer-Encoding", "").lower()
+    coding = http.get("Content-Encoding", "").strip().lower()
+    coded = coding not in ("", "identity")
+    if coding == "x-gzip":  # gzip's old name (RFC 9110 8.4.1.3), which FastWARC does not know
+        head, _, rest = block.partition(b"\r\n\r\n")
+        block = _X_GZIP.sub(b"\\1gzip", head, 1) + b"\r\n\r\n" + rest
+    try:
+        raw = rec.reader.read(cap + 1)
+        body = raw
+        if chunked:
+            try:
+                body = _payload(block, "all" if coded else "transfer", cap)
+            except OSError:
+                # Archivers (pywb among them) often store the body already de-chunked but keep the
+                # header: like warcio, fall back to the body as stored when it does not parse as chunks.
+                body = _payload(block, "content", cap) if coded else raw
+        elif coded:
+            body = _payload(block, "content", cap)
+    except OSError:  # a corrupt or unsupported content coding
+        skip("truncated_or_corrupt_stream")
+        return None
+    if coded and raw.strip() and not body:  # FastWARC returns nothing for some corrupt gzip streams
+        skip("truncated_or_corrupt_stream")
+        return None
+    if len(body) > cap:
+        skip("decompression_bomb")
+        return None
+    return HttpBody(body, (rec.http_charset or "").strip("\"' "))
 
 
 def _http_html(block: bytes, skip: SkipFn) -> str | None:
     """Text of an HTTP 200 text/html response block, or None (skipped with a reason)."""
-    head, sep, body = block.partition(b"\r\n\r\n")
-    if not sep:
-        skip("malformed_http")
+    got = http_body(block, skip, base.MAX_DOC_BYTES)
+    if got is None:
         return None
-    lines = head.decode("latin-1").split("\r\n")
-    status = lines[0].split(" ", 2)
-    if len(status) < 2 or not status[1].isdigit():
-        skip("malformed_http")
-        return None
-    if status[1] != "200":
-        skip("not_http_200")
-        return None
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    ctype = headers.get("content-type", "")
-    if "html" not in ctype.lower():
-        skip("not_html")
-        return None
-    try:
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            # Archivers (pywb among them) often store the body already de-chunked but keep the header;
-            # like warcio, fall back to the body as stored when it does not parse as chunks.
-            body = _dechunk(body) or body
-        if headers.get("content-encoding", "").lower() in ("gzip", "x-gzip", "deflate"):
-            body = _inflate(body, base.MAX_DOC_BYTES)
-    except base.DecompressionBomb:
-        skip("decompression_bomb")
-        return None
-    except (zlib.error, gzip.BadGzipFile, EOFError):
-        skip("truncated_or_corrupt_stream")
-        return None
-    charset = None
-    if "charset=" in ctype.lower():
-        charset = ctype.lower().split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
+    body, charset = got
     charset = charset or sniff_charset(body)
     if charset and charset.replace("-", "").replace("_", "") not in ("utf8",):
         try:
