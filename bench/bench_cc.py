@@ -222,7 +222,7 @@ def main() -> None:
     cmd = [
         sys.executable,
         "-m",
-        "pipeline.cli",
+        "pipeline.app.cli",
         "run",
         "common_crawl",
         "--input",

@@ -98,7 +98,7 @@ def pin() -> list[str]:
 
 def job_cli() -> list[str]:
     exe = os.path.join(os.path.dirname(sys.executable), "llama-data")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "pipeline.cli"]
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "pipeline.app.cli"]
 
 
 class Models:

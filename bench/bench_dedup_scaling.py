@@ -115,7 +115,7 @@ def main() -> None:
             cmd = [
                 sys.executable,
                 "-m",
-                "pipeline.cli",
+                "pipeline.app.cli",
                 "run",
                 "common_crawl",
                 "--input",

@@ -400,7 +400,7 @@ def run_one(source: str, inputs: dict, size: int, args: argparse.Namespace, join
     cmd = [
         sys.executable,
         "-m",
-        "pipeline.cli",
+        "pipeline.app.cli",
         "run",
         source,
         "--input",
@@ -535,7 +535,7 @@ def main() -> None:
     unit_mb = 1.0 if args.quick else args.unit_mb
     samples = args.samples or os.path.join(ROOT, "data", "samples")
     if not os.path.isdir(samples):
-        from pipeline.samples import ensure_samples
+        from pipeline.app.samples import ensure_samples
 
         samples = str(ensure_samples())
 

@@ -4,7 +4,7 @@ what differs).
 
     .venv/bin/python bench/bench_libraries.py [--samples DIR] [--repeat 5] [--fuzz 5000] [--json OUT]
 
-(a) HTML to text: resiliparse's `extract_plain_text` against filters/html_text.py, on every post body of
+(a) HTML to text: resiliparse's `extract_plain_text` against pipeline/sources/html_parse.py, on every post body of
     stackexchange/*/Posts.xml (the StackExchange rules) and, for information, on the HTML pages of the
     WARC samples (the web rules).
 (b) HTTP decoding of WARC `response` records: FastWARC's own HTTP parser (`parse_http`, with its chunked
@@ -35,9 +35,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from filters.html_text import WEB_RULES, html_to_text
 from pipeline.sources import base, common_crawl, stackexchange
 from pipeline.sources.base import SkipCounter
+from pipeline.sources.html_parse import WEB_RULES, html_to_text
 
 DEFAULT_SAMPLES = os.path.expanduser("~/.cache/llama-data/samples/v1")
 

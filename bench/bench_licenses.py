@@ -27,9 +27,10 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from filters.base import Drop
-from filters.github import GithubLicense, classify_license, normalize_license
+from filters.github import GithubLicense
 from pipeline.sources import github, licenses
 from pipeline.sources.base import SkipCounter
+from pipeline.sources.licenses.rule import classify_license, normalize_license
 
 
 def crate_gold(tree: str) -> str | None:

@@ -261,7 +261,7 @@ def main() -> None:
             f"{s:14s} {r['docs']:6d} {r['kept']:6d} {r['MB']:7.2f} {r['docs_per_s']:9.1f} {r['MB_per_s']:7.2f} "
             f"{r['peak_rss_MB']:12.1f}"
         )
-        # lower-case keys for `llama-data capacity` (pipeline/capacity.py reads mb_per_s per source)
+        # lower-case keys for `llama-data capacity` (pipeline/app/capacity.py reads mb_per_s per source)
         results[s] = {**r, "mb_per_s": r["MB_per_s"], "peak_rss_mb": r["peak_rss_MB"]}
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -155,8 +155,8 @@ def bench_minhash(samples: str, repeat: int) -> dict:
 
 
 def bench_beam(source: str, samples: str) -> dict:
-    from pipeline.job import run_job
-    from pipeline.jobs import job_for
+    from pipeline.beam.job import run_job
+    from pipeline.beam.jobs import job_for
 
     parser = argparse.ArgumentParser()
     job_for(source).add_arguments(parser)

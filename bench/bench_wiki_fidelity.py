@@ -37,7 +37,10 @@ from mwparserfromhell.nodes import Heading, Tag, Wikilink  # noqa: E402
 from mwparserfromhell.wikicode import Wikicode  # noqa: E402
 
 from filters.base import Drop  # noqa: E402
-from filters.wiki_names import (  # noqa: E402
+from filters.wikipedia import clean_article  # noqa: E402
+from pipeline.document import Document, Meta  # noqa: E402
+from pipeline.sources.base import SkipCounter  # noqa: E402
+from pipeline.sources.wiki_names import (  # noqa: E402
     BOILERPLATE_SECTIONS,
     DROP_TAGS,
     SITE_NAMESPACES,
@@ -45,9 +48,6 @@ from filters.wiki_names import (  # noqa: E402
     ns_key,
     wiki_names,
 )
-from filters.wikipedia import clean_article  # noqa: E402
-from pipeline.document import Document, Meta  # noqa: E402
-from pipeline.sources.base import SkipCounter  # noqa: E402
 from pipeline.sources.wikipedia import read  # noqa: E402
 
 _MAGIC_RE = re.compile("__[A-Z]*__")

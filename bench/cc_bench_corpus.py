@@ -28,9 +28,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.samples.fetch import cache_root, deb_members
-from pipeline.samples.htmltext import html_to_page
-from pipeline.samples.pages import HANDBOOK, WebPage, news_pages, pydoc_pages
+from pipeline.app.samples.fetch import cache_root, deb_members
+from pipeline.app.samples.htmltext import html_to_page
+from pipeline.app.samples.pages import HANDBOOK, WebPage, news_pages, pydoc_pages
 
 REAL_FILES = 16
 SEED = 20240607

@@ -230,7 +230,7 @@ def run_ours(
 ) -> tuple[list, dict]:
     """`llama-data run common_crawl` (no reference classifier); its kept documents and stats.json."""
     cmd = [
-        sys.executable, "-m", "pipeline.cli", "run", "common_crawl",
+        sys.executable, "-m", "pipeline.app.cli", "run", "common_crawl",
         "--input", *files, "--output", str(out_dir), "--semantics", semantics,
         "--lm-dir", lm_dir, "--cutoffs", cutoffs, *extra,
     ]  # fmt: skip

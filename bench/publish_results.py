@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mixtures import estimate
-from pipeline import capacity
+from pipeline.app import capacity
 
 
 def pick(data: Any, shape: Any) -> Any:

@@ -212,7 +212,7 @@ def main() -> int:
         samples = "<samples>"
     else:
         sys.path.insert(0, ROOT)
-        from pipeline.samples import ensure_samples
+        from pipeline.app.samples import ensure_samples
 
         samples = str(ensure_samples())
     env = {

@@ -1,7 +1,7 @@
 """The contract of a cleaning step: plain Python, no Beam.
 
 A step takes a Document and returns either a Document (kept, possibly changed) or a `Drop` with a
-named reason. Every drop is counted under its reason by the Beam wrapper in `pipeline/transforms.py`.
+named reason. Every drop is counted under its reason by the Beam wrapper in `pipeline/beam/transforms.py`.
 Steps that need a model load it in `setup()`, which the wrapper calls once per worker.
 """
 

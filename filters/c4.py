@@ -4,7 +4,7 @@
 
 1. `C4WetPage`: the page text as TFDS `split_wet_file` builds it, pages without URL or date dropped,
    then `is_valid_length` (over 190,000 characters: dropped).
-2. URL dedup (`pipeline/jobs/c4.py`): one page per `normalize_url(url)`, the newest `WARC-Date`.
+2. URL dedup (`pipeline/beam/jobs/c4.py`): one page per `normalize_url(url)`, the newest `WARC-Date`.
 3. `C4CleanPage`: TFDS `clean_page`, line by line, in its exact order.
 4. Line dedup across pages (`filters/c4_dedup.py`, TFDS `remove_duplicate_text`).
 5. English LID (`filters.langid.LangIdStep`; TFDS: langdetect >= 0.99, here fastText lid.176).

@@ -1,4 +1,4 @@
-"""The cross-page parts of C4 as plain Python; the Beam shuffles that call them are in pipeline/jobs/c4.py.
+"""The cross-page parts of C4 as plain Python; the Beam shuffles that call them are in pipeline/beam/jobs/c4.py.
 
 - URL dedup: TFDS `normalize_url` + `select_newest_page`.
 - Line dedup (the default): TFDS `remove_duplicate_text`, what built public C4 (TFDS since 2020).

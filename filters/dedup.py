@@ -1,5 +1,5 @@
 """CCNet line dedup on numpy arrays: the Beam-free arithmetic of the file-granular two-pass dedup
-(the Beam wiring is `pipeline/line_dedup.py`; the memory model is in docs/memory.md).
+(the Beam wiring is `pipeline/beam/line_dedup.py`; the memory model is in docs/memory.md).
 
 A line's key is the first 8 bytes of SHA-1 of its dedup-normalised form read as a little-endian
 uint64, which is exactly cc_net's key (`np.ndarray(dtype=np.uint64, buffer=sha1[:8])`). One array

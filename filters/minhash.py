@@ -1,5 +1,5 @@
 """Book-level near-dedup pieces (plain Python + numpy + datasketch; the Beam wiring is in
-pipeline/jobs/books.py).
+pipeline/beam/jobs/books.py).
 
 LLaMA section 2.1: books are removed when they have "more than 90% content overlap". Made exact here:
 book `a` is removed when |S_a & S_b| / |S_a| > 0.9 for some book `b` kept before it in the stable order

@@ -4,7 +4,7 @@ websites, removed the HTML tags from text and sorted the answers by score (from 
 The reader yields one Document per post (meta: site, post_type "question"/"answer", question_id,
 post_id, score, and title for questions; text = the HTML body). `build_thread` joins a question with
 its answers; the Beam grouping by (site, question_id) and the top-sites side input are in
-`pipeline/jobs/stackexchange.py`.
+`pipeline/beam/jobs/stackexchange.py`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from filters.base import Drop, SimpleStep, StepResult
-from filters.html_text import html_to_text
 from pipeline.document import Document, Meta
+from pipeline.sources.html_parse import html_to_text
 
 POST_TYPE = "post_type"
 POST_ID = "post_id"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from filters import wikitext
 from filters.base import Drop, SimpleStep, StepResult
-from filters.wiki_names import SITE_NAMESPACES, wiki_names
 from pipeline.document import Document, Meta
+from pipeline.sources.wiki_names import SITE_NAMESPACES, wiki_names
 
 # LLaMA section 2.1: "20 languages, which use either the Latin or Cyrillic scripts".
 LLAMA_LANGS: tuple[str, ...] = (

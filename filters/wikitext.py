@@ -25,7 +25,7 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-from filters.wiki_names import (  # the data tables and the namespace lookup, kept apart from the logic
+from pipeline.sources.wiki_names import (  # the data tables and the namespace lookup, kept apart from the logic
     BLOCK_CODE_TAGS,
     BOILERPLATE_SECTIONS,
     CODE_TAGS,

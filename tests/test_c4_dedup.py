@@ -1,6 +1,6 @@
 """C4's cross-page rules: URL dedup (TFDS normalize_url + select_newest_page), whole-line dedup (TFDS
 remove_duplicate_text), and the paper's three-sentence-span dedup kept as an option; the plain functions
-and the Beam shuffles of pipeline/jobs/c4.py."""
+and the Beam shuffles of pipeline/beam/jobs/c4.py."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from filters.c4_dedup import (
     remove_spans,
     span_keys,
 )
+from pipeline.beam.jobs import c4 as c4_job
 from pipeline.document import Document
-from pipeline.jobs import c4 as c4_job
 
 
 def page(id_: str, url: str, text: str, ts: str = "2019-04-25T12:00:00Z") -> Document:
@@ -147,7 +147,7 @@ def test_clean_job_keeps_newest_page_of_a_url(tmp_path) -> None:
     from test_jobs_c4_github_se import ENGLISH_A, ENGLISH_B
     from wet_fixture import wet_record
 
-    from pipeline.job import run_job
+    from pipeline.beam.job import run_job
     from pipeline.store import read_documents
 
     wet = tmp_path / "CC-MAIN-2020-05-00000.warc.wet.gz"

@@ -1,5 +1,5 @@
 """CCNet line dedup: the numpy arithmetic (filters/dedup.py) and the file-granular two-pass Beam job
-(pipeline/line_dedup.py) run through the CLI on small WET files, in both semantics."""
+(pipeline/beam/line_dedup.py) run through the CLI on small WET files, in both semantics."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from wet_fixture import write_wet
 
 from filters.dedup import file_summary, find_duplicates, keep_masks, line_keys, split_by_prefix
-from pipeline.cli import main
+from pipeline.app.cli import main
 from pipeline.store import read_documents
 
 FILLER = "This sentence is only here so that the page passes the minimum length of the job. " * 4
@@ -184,7 +184,7 @@ def test_a_killed_run_rerun_gives_the_output_of_an_unbroken_run(tmp_path) -> Non
     assert main([*argv, str(tmp_path / "whole")]) == 0
     out = tmp_path / "killed"
     env = {**os.environ, "BEAM_DIRECT_RUNNER_DISABLE_PRISM": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *argv, str(out)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.app.cli", *argv, str(out)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.time() + 60
     while time.time() < deadline and not list(out.glob("part-*.parquet")) and proc.poll() is None:

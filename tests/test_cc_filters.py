@@ -279,8 +279,8 @@ def test_classifier_trains_and_filters(tmp_path) -> None:
 
 
 def test_transient_meta_is_never_stored() -> None:
+    from pipeline.beam.transforms import INPUT_INDEX
     from pipeline.store import to_row
-    from pipeline.transforms import INPUT_INDEX
 
     row = to_row(Document("a", "common_crawl", "x", {Meta.URL: "u", INPUT_INDEX: 3}), (Meta.URL,))
     assert row[Meta.URL] == "u" and row["extra"] is None

@@ -9,13 +9,13 @@ import os
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.app.cli import main
 from pipeline.store import read_documents
 
 
 @pytest.fixture(scope="module")
 def samples() -> str:
-    from pipeline.samples import ensure_samples
+    from pipeline.app.samples import ensure_samples
 
     return str(ensure_samples())
 
@@ -181,7 +181,7 @@ def test_dry_run_prints_the_stages(samples: str, capsys) -> None:
 
 
 def test_a_folder_input_is_one_input_with_or_without_slash(tmp_path) -> None:
-    from pipeline.job import expand_inputs
+    from pipeline.beam.job import expand_inputs
 
     tree = tmp_path / "repo"
     tree.mkdir()

@@ -16,7 +16,7 @@ import pytest
 from filters.base import Drop
 from filters.decontam import DecontamStep, EvalIndex, normalize
 from filters.eval_sets import load_index, read_eval_items
-from pipeline.decontaminate import add_decontam_arguments, read_summary
+from pipeline.beam.decontaminate import add_decontam_arguments, read_summary
 from pipeline.document import Document
 from pipeline.store import read_documents, read_stats, write_shard, write_stats
 
@@ -186,7 +186,7 @@ def _tiny_output(folder) -> None:
 
 
 def test_command_over_a_finished_output(tmp_path) -> None:
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     src, out = tmp_path / "clean", tmp_path / "decon"
     _tiny_output(src)
@@ -214,7 +214,7 @@ def test_command_over_a_finished_output(tmp_path) -> None:
     stats = read_stats(str(out))
     assert stats["kept"] == 3 and stats["dropped"] == {"too_short": 4, "contaminated": 3}
     # the report finds the summary under any output folder and shows its table
-    from pipeline.report import _decontamination, write_html
+    from pipeline.app.report import _decontamination, write_html
 
     facts = {"out": str(tmp_path), "sources": {}, "decontamination": _decontamination(str(tmp_path))}
     page = open(write_html(facts, str(tmp_path / "report.html")), encoding="utf-8").read()
@@ -224,7 +224,7 @@ def test_command_over_a_finished_output(tmp_path) -> None:
 
 
 def test_command_errors_are_one_line(tmp_path, capsys) -> None:
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     _tiny_output(tmp_path / "clean")
     assert main(["decontaminate", "--evals", str(tmp_path / "nope.jsonl"), "--input", str(tmp_path / "clean"),
@@ -238,7 +238,7 @@ def test_command_errors_are_one_line(tmp_path, capsys) -> None:
 def test_beam_step_in_a_pipeline(tmp_path) -> None:
     import apache_beam as beam
 
-    from pipeline.decontaminate import apply_decontamination
+    from pipeline.beam.decontaminate import apply_decontamination
 
     parser = argparse.ArgumentParser()
     add_decontam_arguments(parser)
@@ -277,7 +277,7 @@ def test_common_crawl_job_decontaminates_file_by_file(tmp_path) -> None:
     into OUTPUT/decontamination/ at the end."""
     from wet_fixture import write_wet
 
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     filler = "This sentence is only here so that the page passes the minimum length of the job. " * 4
     question = "Which planet in our solar system has the most moons according to the latest count"
@@ -305,7 +305,7 @@ def test_common_crawl_job_decontaminates_file_by_file(tmp_path) -> None:
 
 def test_a_cleaning_job_decontaminates_as_its_last_step(tmp_path) -> None:
     """Any job: `--decontaminate` drops the contaminated book, books it to its file, writes the report."""
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     question = "Which planet in our solar system has the most moons according to the latest count"
     (tmp_path / "pg1.txt").write_text("A quiet book about gardens and rain.\n" * 20, encoding="utf-8")

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.app.cli import main
 
 
 def test_demo_reduced_setting(tmp_path, capsys) -> None:
@@ -102,7 +102,7 @@ def test_published_fields_hold_everything_the_product_reads(tmp_path) -> None:
     """The shipped copies keep only MEASURED_FIELDS: on the checkout's full bench results, the trimmed
     copies must give the same capacity plan and the same mixture writer speeds as the full files."""
     from mixtures.estimate import writer_speed
-    from pipeline.capacity import load_results, plan
+    from pipeline.app.capacity import load_results, plan
 
     pub = _publisher()
     bench = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "results")
@@ -120,7 +120,7 @@ def test_published_fields_hold_everything_the_product_reads(tmp_path) -> None:
 
 def test_capacity_defaults_to_the_packaged_figures(capsys) -> None:
     from mixtures.estimate import DEFAULT_RESULTS
-    from pipeline.capacity import MEASURED_DIR
+    from pipeline.app.capacity import MEASURED_DIR
 
     assert os.path.exists(os.path.join(MEASURED_DIR, "cc.json"))
     assert main(["capacity", "--target", "1T", "--json"]) == 0

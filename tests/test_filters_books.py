@@ -337,7 +337,7 @@ def test_beam_near_dedup_end_to_end() -> None:
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipeline.book_dedup import NearDedupBooks, StripGutenbergFn
+    from pipeline.beam.book_dedup import NearDedupBooks, StripGutenbergFn
 
     docs = [
         Document("gutenberg:10", "books", book(NEAR_COPY)),  # 95% of gutenberg:9, later by number: removed

@@ -14,11 +14,11 @@ from filters.github import (
     MaxLineLength,
     MeanLineLength,
     StripLicenseHeader,
-    classify_license,
     github_steps,
     strip_license_header,
 )
 from pipeline.document import Document
+from pipeline.sources.licenses.rule import classify_license
 
 MIT_GO = """// Copyright (c) 2016 Jane Developer
 //

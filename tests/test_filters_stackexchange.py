@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from filters.base import Drop
-from filters.html_text import html_to_text
 from filters.stackexchange import SiteFilter, answer_order, build_thread, thread_key, top_sites
 from pipeline.document import Document
+from pipeline.sources.html_parse import html_to_text
 
 SITE = "unix.stackexchange.com"
 

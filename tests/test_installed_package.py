@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from pipeline.capacity import packaged_results, plan
+from pipeline.app.capacity import packaged_results, plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = ("pipeline", "filters", "tokenizer", "mixtures", "train_stub")  # pyproject's packages.find

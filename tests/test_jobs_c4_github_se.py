@@ -1,5 +1,5 @@
 """Beam parts of the c4 / github / stackexchange jobs (TestPipeline + assert_that), and the three jobs
-end to end through `pipeline.job.run_job` on small fixture files in the readers' formats, in-process and
+end to end through `pipeline.beam.job.run_job` on small fixture files in the readers' formats, in-process and
 with the multi-process DirectRunner (same output)."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from wet_fixture import write_wet
 
+from pipeline.beam.jobs import c4 as c4_job
+from pipeline.beam.jobs import github as github_job
+from pipeline.beam.jobs import stackexchange as se_job
 from pipeline.document import Document
-from pipeline.jobs import c4 as c4_job
-from pipeline.jobs import github as github_job
-from pipeline.jobs import stackexchange as se_job
 
 MULTI = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 INPROC = ["--runner=DirectRunner"]
@@ -127,7 +127,7 @@ def _args(job, argv: list[str]) -> argparse.Namespace:
 
 
 def _run(source: str, inputs: list[str], out: str, argv: list[str], beam_args: list[str]):
-    from pipeline.job import run_job
+    from pipeline.beam.job import run_job
     from pipeline.store import read_documents
 
     job = {"c4": c4_job, "github": github_job, "stackexchange": se_job}[source]

@@ -1,4 +1,4 @@
-"""The wikipedia, books and arxiv jobs end to end through `pipeline.job.run_job` on small fixture files in
+"""The wikipedia, books and arxiv jobs end to end through `pipeline.beam.job.run_job` on small fixture files in
 the readers' formats, in-process and with the multi-process DirectRunner (same output)."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from test_filters_arxiv import PAPER
 from test_filters_books import GUTENBERG, HALF_COPY, NEAR_COPY, ORIGINAL, book
 from test_filters_wikipedia import ARTICLE, EXPECTED
 
-from pipeline.jobs import job_for
+from pipeline.beam.jobs import job_for
 
 MULTI = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 INPROC = ["--runner=DirectRunner"]
 
 
 def _run(source: str, inputs: list[str], out: str, argv: list[str], beam_args: list[str]):
-    from pipeline.job import run_job
+    from pipeline.beam.job import run_job
     from pipeline.store import read_documents
 
     parser = argparse.ArgumentParser()

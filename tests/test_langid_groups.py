@@ -89,7 +89,7 @@ def test_parse_groups() -> None:
 
 
 def _cc_args(*extra: str):  # noqa: ANN202
-    from pipeline.cli import build_parser
+    from pipeline.app.cli import build_parser
 
     return build_parser().parse_args(
         ["run", "common_crawl", "--input", "x.wet.gz", "--output", "o", "--stop-after", "lid", *extra]
@@ -97,7 +97,7 @@ def _cc_args(*extra: str):  # noqa: ANN202
 
 
 def test_common_crawl_option_reaches_the_step() -> None:
-    from pipeline.jobs.common_crawl import steps_for
+    from pipeline.beam.jobs.common_crawl import steps_for
 
     _, steps = steps_for(_cc_args("--langs", "en,hr", "--lid-groups", "default", "--lid-groups", "no=no,nb,nn"))
     (lid,) = steps

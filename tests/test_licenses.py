@@ -10,10 +10,11 @@ from importlib import resources
 import pytest
 
 from filters.base import Drop
-from filters.github import GithubLicense, classify_license, license_decision, widen
+from filters.github import GithubLicense
 from pipeline.document import Document
 from pipeline.sources import licenses
 from pipeline.sources.licenses import reference
+from pipeline.sources.licenses.rule import classify_license, license_decision, widen
 
 
 def spdx_text(spdx: str) -> str:

@@ -20,7 +20,7 @@ from mixtures.job import build_mixture
 from mixtures.reader import load_manifest, open_shard
 from mixtures.stream import SourceStream
 from mixtures.verify import verify_mixture
-from pipeline.cli import main
+from pipeline.app.cli import main
 from pipeline.document import SOURCES
 from tokenizer.datasets import FORMAT
 from tokenizer.indexed import IndexedWriter, read_sidecar

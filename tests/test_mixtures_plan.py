@@ -10,7 +10,7 @@ from synthetic_tokens import write_tokens
 
 from mixtures.config import ConfigError, config_from_dict, load_config, parse_tokens
 from mixtures.plan import make_plan, plan_for_tokens
-from pipeline.cli import main
+from pipeline.app.cli import main
 from pipeline.document import SOURCES
 
 TABLE1 = {  # source: (proportion %, epochs at 1.4T, disk bytes), LLaMA paper Table 1

@@ -40,8 +40,8 @@ def test_no_folder_means_no_reporting(tmp_path) -> None:
 
 
 def test_a_job_logs_progress_and_reports_peak_rss(tmp_path, monkeypatch, caplog) -> None:
-    import pipeline.job as job
-    from pipeline.cli import main
+    import pipeline.beam.job as job
+    from pipeline.app.cli import main
 
     pages = [(f"https://x/{i}", f"Page {i} " + "some words of text " * 40) for i in range(300)]
     write_wet(str(tmp_path / "a.warc.wet.gz"), pages)
@@ -76,8 +76,8 @@ def test_every_job_reports_what_each_input_file_gave_its_reader(tmp_path) -> Non
     import glob
     import json
 
-    from pipeline.cli import main
-    from pipeline.samples import ensure_samples
+    from pipeline.app.cli import main
+    from pipeline.app.samples import ensure_samples
 
     dumps = sorted(glob.glob(os.path.join(str(ensure_samples()), "wikipedia", "*.xml.bz2")))[:2]
     assert main(["run", "wikipedia", "--input", *dumps, "--output", str(tmp_path / "w")]) == 0
@@ -95,7 +95,7 @@ def test_an_empty_input_still_reports_read_and_kept(tmp_path) -> None:
     import gzip
     import json
 
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     (tmp_path / "empty.warc.wet.gz").write_bytes(gzip.compress(b""))
     for source, extra in (("common_crawl", []), ("c4", ["--mode", "clean"])):
@@ -108,7 +108,7 @@ def test_an_empty_input_still_reports_read_and_kept(tmp_path) -> None:
 def test_a_missing_model_file_is_a_one_line_error_for_any_job(tmp_path, capsys) -> None:
     import gzip
 
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     (tmp_path / "empty.warc.wet.gz").write_bytes(gzip.compress(b""))
     argv = [

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.app.cli import main
 from pipeline.store import read_documents
 
 SOURCES = {
@@ -26,7 +26,7 @@ SOURCES = {
 
 @pytest.fixture(scope="module")
 def samples() -> str:
-    from pipeline.samples import ensure_samples
+    from pipeline.app.samples import ensure_samples
 
     return str(ensure_samples())
 
@@ -159,8 +159,8 @@ def test_dataflow_preset_requires_its_options(samples: str) -> None:
 
 def test_dataflow_preset_leaves_the_setup_file_out_for_a_container_image() -> None:
     """Workers get the project either from setup.py (the preset's default) or from an image that has it."""
-    from pipeline.cli import build_parser
-    from pipeline.runner import beam_args_for
+    from pipeline.app.cli import build_parser
+    from pipeline.beam.runner import beam_args_for
 
     argv = ["run", "arxiv", "--input", "x", "--output", "gs://b/o", "--runner", "dataflow"]
     argv += ["--project", "p", "--region", "r", "--temp-location", "gs://b/tmp"]

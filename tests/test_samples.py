@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from pipeline.app.samples import MANIFEST, build, builders, ensure_samples, fingerprint, verify
+from pipeline.app.samples.arxiv import sweave_to_latex
+from pipeline.app.samples.books import r_character_vectors, strip_gutenberg
+from pipeline.app.samples.htmltext import html_to_page
+from pipeline.app.samples.stackexchange import faq_questions
 from pipeline.document import SOURCES
-from pipeline.samples import MANIFEST, build, builders, ensure_samples, fingerprint, verify
-from pipeline.samples.arxiv import sweave_to_latex
-from pipeline.samples.books import r_character_vectors, strip_gutenberg
-from pipeline.samples.htmltext import html_to_page
-from pipeline.samples.stackexchange import faq_questions
 
 
 @pytest.fixture(scope="session")
@@ -263,7 +263,7 @@ def test_r_lazy_load_reader_and_helpers() -> None:
 
 
 def test_cli_help() -> None:
-    from pipeline.cli import main
+    from pipeline.app.cli import main
 
     with pytest.raises(SystemExit) as e:
         main(["samples", "--help"])

@@ -1,4 +1,4 @@
-"""Every reader inside a real Beam pipeline (DirectRunner) through pipeline.transforms.ReadFiles: the
+"""Every reader inside a real Beam pipeline (DirectRunner) through pipeline.beam.transforms.ReadFiles: the
 documents come out and the skips land in the `skip.<reason>` counters of the step."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.transforms import NAMESPACE, ReadFiles
+from pipeline.beam.transforms import NAMESPACE, ReadFiles
 
 os.environ.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
 

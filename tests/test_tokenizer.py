@@ -25,7 +25,7 @@ VOCAB = 600
 
 
 def cli_main(argv: list[str]) -> int:
-    """`llama-data tokenizer ...` as pipeline/cli.py runs it (only our subcommand registered)."""
+    """`llama-data tokenizer ...` as pipeline/app/cli.py runs it (only our subcommand registered)."""
     parser = argparse.ArgumentParser(prog="llama-data")
     parser.add_argument("-v", "--verbose", action="store_true")
     tokenizer_cli.register(parser.add_subparsers(dest="command"))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import bz2
 
-from filters.wiki_names import SITE_NAMESPACES, encode_siteinfo, wiki_names
 from filters.wikipedia import clean_article
 from filters.wikitext import to_text
 from pipeline.document import Document, Meta
 from pipeline.sources.base import SkipCounter
+from pipeline.sources.wiki_names import SITE_NAMESPACES, encode_siteinfo, wiki_names
 from pipeline.sources.wikipedia import read
 
 
@@ -132,7 +132,7 @@ def test_space_before_punctuation_removed_only_where_markup_was() -> None:
 
 
 def test_no_links_extracted_or_counted_when_the_export_is_off() -> None:
-    from pipeline.wiki_clean import LINKS_TAG, CleanArticle
+    from pipeline.beam.wiki_clean import LINKS_TAG, CleanArticle
 
     doc = Document(
         "en:1", "wikipedia", "Text [https://a.example/x a].<ref>{{cite web|url=https://b.example}}</ref>", {}

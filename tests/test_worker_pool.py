@@ -5,7 +5,7 @@
 With the venv's `python` first on the pool's PATH the job's documents equal the in-process run's. A pool
 whose `python` cannot import Beam (its workers die at once; Beam would wait for them forever), no pool
 at the address, and workers that cannot import the project all end the CLI within seconds with one line
-saying what to check (pipeline/runner.py, docs/runners.md)."""
+saying what to check (pipeline/beam/runner.py, docs/runners.md)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ import pytest
 from test_jobs_c4_github_se import _wet_pages
 from wet_fixture import write_wet
 
-from pipeline.cli import main
-from pipeline.runner import PROJECT_PACKAGES, setup_error_message
+from pipeline.app.cli import main
+from pipeline.beam.runner import PROJECT_PACKAGES, setup_error_message
 from pipeline.store import read_documents
 
 VENV_BIN = os.path.dirname(sys.executable)  # the tests run on the venv's python: the pool uses it too
@@ -109,7 +109,7 @@ def _cli(args: list[str], tmp_path: Path) -> tuple[int, str, float]:
     env.setdefault("BEAM_DIRECT_RUNNER_DISABLE_PRISM", "1")
     t0 = time.monotonic()
     p = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "pipeline.app.cli", *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,

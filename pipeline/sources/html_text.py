@@ -1,20 +1,20 @@
 """Plain text from WARC response pages, roughly as CommonCrawl's WET conversion does it: one line per
 block element, inline whitespace collapsed, script/style and other non-content elements dropped, the
-page title kept. The extraction is the shared core in filters/html_text.py (`WEB_RULES`); what stays
-here is about bytes: the charset a page declares."""
+page title kept. The extraction is the shared core in pipeline/sources/html_parse.py (`WEB_RULES`);
+what stays here is about bytes: the charset a page declares."""
 
 from __future__ import annotations
 
 import re
 
-from filters import html_text
+from pipeline.sources import html_parse
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
     """The page's text: one line per block element, no blank lines."""
-    return html_text.html_to_text(html, html_text.WEB_RULES)
+    return html_parse.html_to_text(html, html_parse.WEB_RULES)
 
 
 def sniff_charset(head: bytes) -> str | None:

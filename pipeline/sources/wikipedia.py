@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from filters.wiki_names import NS_KEYS, SITE_NAMESPACES, encode_siteinfo
 from pipeline.document import Document, Meta
 from pipeline.sources import base
 from pipeline.sources.base import SkipFn
+from pipeline.sources.wiki_names import NS_KEYS, SITE_NAMESPACES, encode_siteinfo
 from pipeline.sources.xml_stream import Header, cap_options, iter_records
 
 FIELDS = {"title", "ns", "id", "redirect", "revision/text"}

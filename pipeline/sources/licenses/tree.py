@@ -32,7 +32,7 @@ class Declaration:
 
 def normalize(value: str) -> str | None:
     """The value as an SPDX expression, or None when no term of it is a licence the filter knows."""
-    from filters.github import license_decision
+    from pipeline.sources.licenses.rule import license_decision
 
     whole, _, verdict = license_decision(value)
     return whole if verdict not in ("unknown", "missing") else None

