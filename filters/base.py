@@ -45,6 +45,12 @@ class SimpleStep:
     def setup(self) -> None:
         return None
 
+    def note(self, name: str, n: int = 1) -> None:
+        """A side count the Beam wrapper reports as a counter of its own (e.g. `no_gutenberg_markers`: a
+        Gutenberg text kept as it is because it has no markers). Not a drop."""
+        notes = self.__dict__.setdefault("_notes", {})
+        notes[name] = notes.get(name, 0) + n
+
 
 class MinLength(SimpleStep):
     """Drop documents shorter than `min_chars` characters (CCNet min_len = 300)."""

@@ -63,14 +63,16 @@ def strip_gutenberg(text: str) -> tuple[str, bool]:
 
 class StripGutenberg(SimpleStep):
     """Strip Gutenberg boilerplate from `gutenberg:` documents (Books3 text has none). A Gutenberg
-    document without markers is kept as is; the Beam job counts it as `no_gutenberg_markers`."""
+    document without markers is kept as is and noted as `no_gutenberg_markers`."""
 
     name = "gutenberg"
 
     def __call__(self, doc: Document) -> StepResult:
         if not doc.id.startswith(GUTENBERG_PREFIX):
             return doc if doc.text.strip() else Drop("empty")
-        body, _found = strip_gutenberg(doc.text)
+        body, found = strip_gutenberg(doc.text)
+        if not found:
+            self.note("no_gutenberg_markers")
         if not body.strip():
             return Drop("empty")
         return doc.with_text(body) if body != doc.text else doc

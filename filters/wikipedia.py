@@ -114,7 +114,7 @@ class SelectLanguage(SimpleStep):
         self.langs = frozenset(langs)
 
     def __call__(self, doc: Document) -> StepResult:
-        return doc if doc.meta.get(Meta.LANG) in self.langs else Drop("language_not_selected")
+        return doc if doc.meta.get(Meta.LANG) in self.langs else Drop("lang_not_selected")
 
 
 def clean_article(

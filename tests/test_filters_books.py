@@ -337,7 +337,9 @@ def test_beam_near_dedup_end_to_end() -> None:
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipeline.beam.book_dedup import NearDedupBooks, StripGutenbergFn
+    from filters.books import StripGutenberg
+    from pipeline.beam.book_dedup import NearDedupBooks
+    from pipeline.beam.transforms import ApplyStep
 
     docs = [
         Document("gutenberg:10", "books", book(NEAR_COPY)),  # 95% of gutenberg:9, later by number: removed
@@ -348,7 +350,11 @@ def test_beam_near_dedup_end_to_end() -> None:
     ]
     with TestPipeline() as p:
         kept = (
-            p | beam.Create(docs) | beam.ParDo(StripGutenbergFn()) | NearDedupBooks(0.9, 0.5) | beam.Map(lambda d: d.id)
+            p
+            | beam.Create(docs)
+            | beam.ParDo(ApplyStep(StripGutenberg()))  # the very step the job runs
+            | NearDedupBooks(0.9, 0.5)
+            | beam.Map(lambda d: d.id)
         )
         assert_that(kept, equal_to(["gutenberg:9", "books3:shelf:2", "gutenberg:11"]))
 

@@ -109,9 +109,9 @@ def test_empty_article_dropped() -> None:
     assert out == Drop("empty")
 
 
-def test_language_not_selected() -> None:
+def test_lang_not_selected() -> None:
     step = SelectLanguage(["de", "en"])
-    assert step(_doc("text", "ja")) == Drop("language_not_selected")
+    assert step(_doc("text", "ja")) == Drop("lang_not_selected")
     assert isinstance(step(_doc("text", "de")), Document)
 
 

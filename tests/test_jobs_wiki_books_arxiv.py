@@ -72,7 +72,7 @@ def test_wikipedia_job_end_to_end(tmp_path) -> None:
     a = _run("wikipedia", [str(tmp_path / "*.xml")], str(tmp_path / "a"), [], INPROC)
     docs, stats = a
     assert [(d.id, d.text, d.meta["title"], d.meta["lang"]) for d in docs] == [("en:1", EXPECTED, "Paris", "en")]
-    assert stats["dropped"] == {"disambiguation": 1, "empty": 1, "language_not_selected": 1}
+    assert stats["dropped"] == {"disambiguation": 1, "empty": 1, "lang_not_selected": 1}
     shards = glob.glob(str(tmp_path / "a/external_links/links-*-of-*.txt"))
     links = sorted(line for p in shards for line in Path(p).read_text(encoding="utf-8").split())
     assert links == sorted(

@@ -69,8 +69,42 @@ def inspect_tokens(path: str) -> None:
     print(f"total: {len(prefixes)} datasets, {total_docs} documents, {total_tokens} tokens")
 
 
+def inspect_dropped(output: str, reason: str, show: int, width: int) -> dict[str, int]:
+    """What `--write-dropped` kept of the dropped documents: counts by step and reason, then examples of
+    `reason` (`all` for every reason)."""
+    from pipeline.dropped import REASON, STEP, dropped_files, read_dropped
+
+    if not dropped_files(output):
+        raise FileNotFoundError(
+            f"{output}: no dropped documents here; run the job with --write-dropped [FRACTION] to keep them"
+        )
+    counts: dict[str, int] = {}
+    for doc in read_dropped(output):
+        key = f"{doc.meta.get(STEP)}/{doc.meta.get(REASON)}"
+        counts[key] = counts.get(key, 0) + 1
+    print(f"{output}/dropped: {sum(counts.values())} documents written")
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {key:40s} {n}")
+    wanted = None if reason == "all" else reason
+    shown = 0
+    for doc in read_dropped(output, wanted):
+        if shown >= show:
+            break
+        shown += 1
+        meta = {k: v for k, v in doc.meta.items() if k not in ("origin", STEP, REASON)}
+        why = f"{doc.meta.get(STEP)}/{doc.meta.get(REASON)}"
+        print(f"\n--- {doc.id}  [{why}]  {json.dumps(meta, ensure_ascii=False)[:240]}")
+        print(textwrap.shorten(doc.text.replace("\n", " ⏎ "), width=width, placeholder=" …"))
+    if wanted is not None and not shown:
+        raise ValueError(f"--dropped {reason}: no dropped document has that reason; the reasons are listed above")
+    return counts
+
+
 def _cmd(args: argparse.Namespace) -> int:
     path = args.path
+    if args.dropped:
+        inspect_dropped(path, args.dropped, args.show, args.width)
+        return 0
     if not os.path.exists(path) and not glob.glob(path):
         raise FileNotFoundError(f"{path}: no such file or folder")
     if os.path.isdir(path) and not glob.glob(os.path.join(path, "**", "*.parquet"), recursive=True):
@@ -92,4 +126,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="an output folder, a Parquet file or a glob")
     p.add_argument("--show", type=int, default=3, help="documents to print (default 3)")
     p.add_argument("--width", type=int, default=240, help="characters of each document to print")
+    p.add_argument(
+        "--dropped",
+        metavar="REASON",
+        help="show what the job dropped (an output written with --write-dropped): counts by step and "
+        "reason, then --show examples of REASON (e.g. bucket_tail, lid/lang_not_selected, or `all`)",
+    )
     p.set_defaults(func=_cmd)

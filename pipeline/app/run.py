@@ -25,12 +25,19 @@ def print_stats(stats: dict[str, Any]) -> None:
     for kind in ("skipped", "dropped"):
         for reason, n in sorted(stats.get(kind, {}).items()):
             print(f"  {kind:8s} {reason:32s} {n}")
+    for step, rec in stats.get("steps", {}).items():
+        dropped = ", ".join(f"{r} {n}" for r, n in sorted(rec.get("dropped", {}).items()))
+        flow = f"in {rec['in']} out {rec.get('out', 0)}" if "in" in rec else "across documents"
+        removed = (
+            f", removed {rec['lines_removed']} lines / {rec['chars_removed']} chars" if rec.get("chars_removed") else ""
+        )
+        print(f"  step     {step:32s} {flow}{removed}" + (f"; dropped {dropped}" if dropped else ""))
     for lang, buckets in sorted(stats.get("kept_by_lang", {}).items()):
         parts = ", ".join(f"{b} {n}" for b, n in sorted(buckets.items()))
         print(f"  kept     {lang:32s} {sum(buckets.values())} ({parts})")
     shown = {"dropped", "skipped", "source", "inputs", "read", "kept", "wall_seconds", "input_bytes"}
     shown |= {"output_shards", "files", "docs_per_second", "input_mb_per_second", "peak_rss_mb", "per_file"}
-    shown |= {"kept_by_lang"}
+    shown |= {"kept_by_lang", "steps"}
     for k, v in sorted(stats.items()):
         if k not in shown:
             print(f"  {k:41s} {v}")
@@ -81,6 +88,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             action="store_true",
             help="stop the job when an input file cannot be read (default: count it as unreadable_file, "
             "with the error in stats.json, and go on with the other files)",
+        )
+        sp.add_argument(
+            "--write-dropped",
+            type=float,
+            nargs="?",
+            const=1.0,
+            metavar="FRACTION",
+            help="also write the documents the job drops, with the step and the reason, to OUTPUT/dropped/ "
+            "(all of them, or a sample of this fraction chosen by document id: the same every run); "
+            "see them with `llama-data inspect OUTPUT --dropped REASON`",
         )
         spec.add_arguments(sp)
         add_decontam_arguments(sp)

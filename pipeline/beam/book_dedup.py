@@ -24,34 +24,10 @@ import apache_beam as beam
 import numpy as np
 
 from filters import minhash
-from filters.books import GUTENBERG_PREFIX, strip_gutenberg
-from pipeline.accounting import LEDGER
-from pipeline.beam.transforms import Counters, Drops
+from pipeline.beam.transforms import Counters, Drops, dropped_config
 from pipeline.document import Document
 
 _SEP = "\x1f"  # joins the two ids of a pair into one string key
-
-
-class StripGutenbergFn(beam.DoFn):
-    """Strip Gutenberg header/footer; a Gutenberg text without markers is kept and counted."""
-
-    def setup(self) -> None:
-        self._c = Counters("")
-        self._drops = Drops()
-
-    def process(self, doc: Document) -> Iterator[Document]:
-        text = doc.text
-        if doc.id.startswith(GUTENBERG_PREFIX):
-            text, found = strip_gutenberg(doc.text)
-            if not found:
-                self._c.inc("no_gutenberg_markers")
-        if not text.strip():
-            self._drops.drop(doc, "empty")
-            return
-        yield doc if text == doc.text else doc.with_text(text)
-
-    def finish_bundle(self) -> None:
-        LEDGER.flush()
 
 
 class SignatureFn(beam.DoFn):
@@ -118,8 +94,11 @@ class VerifyPairFn(beam.DoFn):
 
 
 class DropRemovedFn(beam.DoFn):
+    def __init__(self) -> None:
+        self.dropped = dropped_config()
+
     def setup(self) -> None:
-        self._drops = Drops()
+        self._drops = Drops("near_dedup", self.dropped)
 
     def process(self, doc: Document, removed: dict[str, Any]) -> Iterator[Document]:
         if doc.id in removed:
@@ -128,7 +107,7 @@ class DropRemovedFn(beam.DoFn):
             yield doc
 
     def finish_bundle(self) -> None:
-        LEDGER.flush()
+        self._drops.close()
 
 
 class NearDedupBooks(beam.PTransform):

@@ -278,9 +278,10 @@ class _ScanDocs:
             from pipeline.beam.transforms import NAMESPACE, Drops
 
             # Drops counts drop.contaminated and books the document to its input file (the ledger of
-            # pipeline/accounting.py, flushed by CountKept's finish_bundle in the same fused stage)
+            # pipeline/accounting.py, flushed by CountKept's finish_bundle in the same fused stage);
+            # dropped documents are not written with --write-dropped here: matches.parquet lists them
             self._counters = (
-                Drops(),
+                Drops("decontaminate"),
                 Metrics.counter(NAMESPACE, "decontam.documents_changed"),
                 Metrics.counter(NAMESPACE, "decontam.characters_removed"),
             )

@@ -20,6 +20,7 @@ TARGET_SHARD_BYTES = 256 * 1024 * 1024
 PROGRESS_EVERY_S = 10.0
 # options of the jobs that name one local file each (checked before the pipeline is built)
 FILE_OPTIONS = ("lid_model", "quality_model", "cutoffs", "badwords")
+STEP_FIELDS = ("in", "out", "lines_removed", "chars_removed")
 
 
 def expand_inputs(patterns: list[str]) -> list[str]:
@@ -59,6 +60,13 @@ def metrics_to_stats(result: Any) -> dict[str, Any]:
         name, value = c.key.metric.name, c.committed if c.committed is not None else c.attempted
         if name.startswith("drop."):
             stats["dropped"][name[5:]] = stats["dropped"].get(name[5:], 0) + value
+        elif "/" in name:  # a step's own count: <step>/in, /out, /lines_removed, /chars_removed, /<reason>
+            step, field = name.split("/", 1)
+            rec = stats.setdefault("steps", {}).setdefault(step, {})
+            if field in STEP_FIELDS:
+                rec[field] = rec.get(field, 0) + value
+            else:
+                rec.setdefault("dropped", {})[field] = rec.get("dropped", {}).get(field, 0) + value
         elif name.startswith("kept_lang."):  # --split-by-lang: kept_lang.<lang>.<bucket>
             lang, bucket = name[len("kept_lang.") :].rsplit(".", 1)
             by_bucket = stats.setdefault("kept_by_lang", {}).setdefault(lang, {})
@@ -86,6 +94,7 @@ def clear_old_shards(output: str) -> None:
         os.remove(p)
     shutil.rmtree(os.path.join(output, ".work"), ignore_errors=True)
     shutil.rmtree(os.path.join(output, "decontamination"), ignore_errors=True)  # a rerun without it: none
+    shutil.rmtree(os.path.join(output, "dropped"), ignore_errors=True)
 
 
 def run_job(
@@ -101,7 +110,7 @@ def run_job(
 
     from pipeline.accounting import LEDGER, LEDGER_ENV, merge_into_per_file, read_ledger
     from pipeline.beam.jobs import FileJob, job_for
-    from pipeline.beam.transforms import CountKept, ReadFiles, read_file_tallies
+    from pipeline.beam.transforms import CountKept, ReadFiles, read_file_tallies, write_dropped_to
     from pipeline.progress import ProgressMonitor
     from pipeline.store import schema_for, to_row, write_stats
 
@@ -118,6 +127,9 @@ def run_job(
     # a local folder the workers write their progress into (see pipeline/progress.py)
     progress_dir = None if dry_run else tempfile.mkdtemp(prefix="llama-data-progress-")
     p = make_pipeline(beam_args, dry_run=dry_run)
+    # --write-dropped: every DoFn that drops takes the setting as it is built (and carries it to workers)
+    fraction = getattr(args, "write_dropped", None)
+    write_dropped_to(output if fraction else None, fraction or 1.0)
     files = [(i, path, sizes[path]) for i, path in enumerate(paths)]
     passes = 1
     finish = None
@@ -161,6 +173,7 @@ def run_job(
                 shard_name_template="-SSSSS-of-NNNNN",
             )
         )
+    write_dropped_to(None)
     log.info("%s: %d input files, %.1f MB, %d output shards", source, len(paths), total_bytes / 1e6, num_shards)
     if dry_run:
         print_dry_run(beam_args, p)
@@ -223,6 +236,14 @@ def check_balance(stats: dict[str, Any]) -> list[str]:
     """For every input file a job reports (and for the totals): documents read = kept + dropped. Records
     the readers skipped were never read, so they are reported beside, not inside, this sum."""
     problems = []
+    # every drop is a step's: the steps' drops add up to the job's, reason by reason
+    by_step: dict[str, int] = {}
+    for rec in stats.get("steps", {}).values():
+        for reason, n in rec.get("dropped", {}).items():
+            by_step[reason] = by_step.get(reason, 0) + n
+    counted = {k: v for k, v in stats.get("dropped", {}).items() if v}
+    if by_step != counted:
+        problems.append(f"dropped by the steps {by_step} != {counted} counted")
     files = stats.get("per_file")
     if not isinstance(files, dict):
         return problems

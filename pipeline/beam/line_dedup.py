@@ -40,7 +40,7 @@ from apache_beam.metrics import Metrics
 from filters.base import Drop, Step
 from filters.dedup import file_summary, find_duplicates, keep_masks, line_keys, split_by_prefix
 from filters.normalize import warm_up
-from pipeline.beam.transforms import NAMESPACE, Counters
+from pipeline.beam.transforms import NAMESPACE, Counters, StepCounts
 from pipeline.document import Document, Meta
 from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
@@ -70,6 +70,7 @@ class FilePlan:
     strict: bool = False  # an input file that cannot be read stops the job instead of being counted
     split_by_lang: bool = False  # OUTPUT/<lang>/part-*.parquet, one shard per input file and language
     decontam: Any = None  # a filters.decontam.DecontamStep run last (--decontaminate), or None
+    dropped: tuple[str, float] | None = None  # --write-dropped: (output folder, fraction)
 
     @property
     def keys_dir(self) -> str:
@@ -151,18 +152,23 @@ def remove_keys_dir(plan: FilePlan) -> None:
     shutil.rmtree(plan.keys_dir, ignore_errors=True)
 
 
-def _apply(steps: tuple[Step, ...], doc: Document, drop) -> Document | None:  # noqa: ANN001
+def _apply(steps: tuple[Step, ...], doc: Document, tally: _Tally | None) -> Document | None:
+    """The steps in order; `tally` counts each step's in, out, drops and removals (None: pass 1, whose
+    reading pass 2 repeats and counts)."""
     for step in steps:
         out = step(doc)
         if isinstance(out, Drop):
-            drop(out.reason)
+            if tally is not None:
+                tally.drop(step.name, doc, out.reason)
             return None
+        if tally is not None:
+            tally.passed(step.name, doc, out)
         doc = out
     return doc
 
 
 def _ignore(reason: str, n: int = 1) -> None:
-    """Pass 2 reads again what pass 1 counted: its skips and pre-step drops are not counted twice."""
+    """Pass 1's skips: pass 2 reads the file again and counts them there."""
 
 
 class _FileDoFn(beam.DoFn):
@@ -177,7 +183,6 @@ class _FileDoFn(beam.DoFn):
         for step in self.plan.pre_steps if self.phase == "hash" else (*self.plan.pre_steps, *self.plan.steps):
             step.setup()
         self._skips = Counters("skip.")
-        self._drops = Counters("drop.")
         self._c = Counters("")
         self._progress = ProgressFile(self.plan.progress_dir, self.phase)
 
@@ -202,7 +207,7 @@ class HashFile(_FileDoFn):
         for doc in self._records(path, _ignore, []):
             read += 1
             progress.doc(len(doc.text))
-            doc = _apply(plan.pre_steps, doc, _ignore)
+            doc = _apply(plan.pre_steps, doc, None)
             if doc is None:
                 continue
             k = line_keys(doc.text, hash_empty)
@@ -261,6 +266,11 @@ class CleanFile(_FileDoFn):
     def setup(self) -> None:
         super().setup()
         self._meta = Metrics.counter(NAMESPACE, "kept")
+        # the file's own record books its drops to it (stats.json per_file): not the ledger
+        self._counts = StepCounts("", self.plan.dropped, ledger=False)
+
+    def finish_bundle(self) -> None:
+        self._counts.close()
 
     def process(self, element: tuple[int, str, int], marks: Any = None) -> Iterator[str]:
         index, path, size = element
@@ -279,7 +289,7 @@ class CleanFile(_FileDoFn):
             found = [load_arrays(_marks_path(plan, shard, index))["keys"] for shard in sorted(set(marks))]
             dups = np.unique(np.concatenate(found)) if found else keys[:0]
             keep = keep_masks(keys, nlines, dups, plan.semantics)
-        tally = _Tally(self._skips, self._drops)
+        tally = _Tally(self._skips, self._counts)
         found = None
         if plan.decontam is not None:
             from pipeline.beam.decontaminate import Tally
@@ -291,7 +301,7 @@ class CleanFile(_FileDoFn):
             for doc in self._records(path, tally.skip, errors):
                 read += 1
                 progress.doc(len(doc.text))
-                doc = _apply(plan.pre_steps, doc, tally.drop)
+                doc = _apply(plan.pre_steps, doc, tally)
                 if doc is None:
                     continue
                 if marks is not None:
@@ -303,15 +313,15 @@ class CleanFile(_FileDoFn):
                         )
                     original = len(doc.text)
                     chars_in += original
-                    doc = self._remove_lines(doc, keep[start : start + n], tally.drop)
+                    doc = self._remove_lines(doc, keep[start : start + n], tally)
                     i, start = i + 1, start + n
                     chars_removed += original - (len(doc.text) if doc is not None else 0)
                     if doc is None:
                         continue
-                doc = _apply(plan.steps, doc, tally.drop)
+                doc = _apply(plan.steps, doc, tally)
                 if doc is not None and found is not None:
                     scanned += 1
-                    doc = self._decontaminate(doc, found, tally.drop)
+                    doc = self._decontaminate(doc, found, tally)
                 if doc is not None:
                     writer.add(doc)
                     kept += 1
@@ -338,27 +348,30 @@ class CleanFile(_FileDoFn):
         progress.file_done(size)
         return out_path
 
-    def _decontaminate(self, doc: Document, found: Any, drop) -> Document | None:  # noqa: ANN001
+    def _decontaminate(self, doc: Document, found: Any, tally: _Tally) -> Document | None:
         r = self.plan.decontam.scan(doc)
         found.add(doc, r)
         if isinstance(r.result, Drop):
-            drop(r.result.reason)
+            tally.drop("decontaminate", doc, r.result.reason)
             return None
+        tally.passed("decontaminate", doc, r.result)
         return r.result
 
-    def _remove_lines(self, doc: Document, keep: np.ndarray, drop) -> Document | None:  # noqa: ANN001
+    def _remove_lines(self, doc: Document, keep: np.ndarray, tally: _Tally) -> Document | None:
         text = doc.text
         if not keep.all():
             lines = text.split("\n")
             text = "\n".join([line for line, k in zip(lines, keep.tolist()) if k])
         empty = not keep.any() if self.plan.semantics == "ccnet" else not text.strip()
         if empty:
-            drop("dedup_empty")
+            tally.drop("dedup", doc, "dedup_empty")
             return None
         meta = dict(doc.meta)
         meta[Meta.ORIGINAL_LENGTH] = len(doc.text)
         meta[Meta.ORIGINAL_NLINES] = doc.text.count("\n") + 1
-        return Document(doc.id, doc.source, text, meta)
+        out = Document(doc.id, doc.source, text, meta)
+        tally.passed("dedup", doc, out)
+        return out
 
 
 class _LangWriters:
@@ -388,10 +401,11 @@ class _LangWriters:
 
 
 class _Tally:
-    """One file's skips and drops, counted both into the job's Beam counters and into the file's record."""
+    """One file's skips and drops, counted into the job's Beam counters (per step, as every job counts
+    them: StepCounts) and into the file's record."""
 
-    def __init__(self, skips: Counters, drops: Counters) -> None:
-        self._skips, self._drops = skips, drops
+    def __init__(self, skips: Counters, counts: StepCounts) -> None:
+        self._skips, self._counts = skips, counts
         self.skipped: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
 
@@ -399,9 +413,14 @@ class _Tally:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
         self._skips.inc(reason, n)
 
-    def drop(self, reason: str) -> None:
+    def drop(self, step: str, doc: Document, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
-        self._drops.inc(reason)
+        self._counts.step = step
+        self._counts.dropped(doc, reason)
+
+    def passed(self, step: str, before: Document, after: Document) -> None:
+        self._counts.step = step
+        self._counts.passed(before, after)
 
 
 def _write_json(path: str, obj: dict) -> None:

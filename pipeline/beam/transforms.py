@@ -20,7 +20,17 @@ from pipeline.sources.base import read_guarded
 
 log = logging.getLogger(__name__)
 NAMESPACE = "llama_data"
-__all__ = ["INPUT_INDEX", "NAMESPACE", "ApplyStep", "Counters", "CountKept", "Drops", "ReadFiles", "apply_steps"]
+__all__ = [
+    "INPUT_INDEX",
+    "NAMESPACE",
+    "ApplyStep",
+    "Counters",
+    "CountKept",
+    "Drops",
+    "ReadFiles",
+    "StepCounts",
+    "apply_steps",
+]
 
 
 class Counters:
@@ -37,19 +47,83 @@ class Counters:
         c.inc(n)
 
 
-_Counters = Counters  # the name modules written before the ledger still use
+# --write-dropped: (folder, fraction) captured by the DoFns when the pipeline is built (they travel
+# pickled with them to any worker); set by the job launcher through `write_dropped_to`
+_DROPPED: tuple[str, float] | None = None
 
 
-class Drops(Counters):
-    """Drop counters (`drop.<reason>`) that also book each dropped document to its input file (see
-    pipeline/accounting.py); a DoFn using one calls `LEDGER.flush()` in its finish_bundle."""
+def write_dropped_to(folder: str | None, fraction: float = 1.0) -> None:
+    global _DROPPED
+    _DROPPED = (folder, fraction) if folder else None
 
-    def __init__(self) -> None:
-        super().__init__("drop.")
+
+def dropped_config() -> tuple[str, float] | None:
+    return _DROPPED
+
+
+class Drops:
+    """Where every drop of one step goes: the job's total (`drop.<reason>`), the step's own counter
+    (`<step>/<reason>`), the input file's ledger (pipeline/accounting.py) and, with --write-dropped, the
+    dropped document itself (pipeline/dropped.py). A DoFn using one calls `close()` in its finish_bundle."""
+
+    def __init__(self, step: str, dropped: tuple[str, float] | None = None, ledger: bool = True) -> None:
+        self.step = step
+        self._ledger = ledger  # False where the caller books drops to its file itself (CommonCrawl)
+        self._c = Counters("")
+        self._sink = None
+        if dropped is not None:
+            from pipeline.dropped import DroppedSink
+
+            self._sink = DroppedSink(*dropped)
+
+    def inc(self, name: str, n: int = 1) -> None:
+        self._c.inc(name, n)
 
     def drop(self, doc: Document, reason: str, n: int | None = None) -> None:
-        self.inc(reason, records(doc) if n is None else n)
-        LEDGER.drop(doc, reason, n)
+        k = records(doc) if n is None else n
+        self._c.inc(f"drop.{reason}", k)
+        self._c.inc(f"{self.step}/{reason}", k)
+        if self._ledger:
+            LEDGER.drop(doc, reason, n)
+        if self._sink is not None:
+            self._sink.add(doc, self.step, reason)
+
+    def drop_from(self, index: int, reason: str, n: int) -> None:
+        """Records of input file `index` dropped where only their file is at hand (dedup losers)."""
+        self._c.inc(f"drop.{reason}", n)
+        self._c.inc(f"{self.step}/{reason}", n)
+        LEDGER.drop_from(index, reason, n)
+
+    def close(self) -> None:
+        LEDGER.flush()
+        if self._sink is not None:
+            self._sink.close()
+
+
+class StepCounts(Drops):
+    """Drops plus what went in and out of the step, and the lines and characters it removed from the
+    documents it kept (`<step>/in`, `<step>/out`, `<step>/lines_removed`, `<step>/chars_removed`)."""
+
+    def passed(self, before: Document, after: Document) -> None:
+        self._c.inc(f"{self.step}/in")
+        self._c.inc(f"{self.step}/out")
+        if after is not before and after.text is not before.text:
+            chars = len(before.text) - len(after.text)
+            if chars:
+                self._c.inc(f"{self.step}/chars_removed", chars)
+                self._c.inc(f"{self.step}/lines_removed", before.text.count("\n") - after.text.count("\n"))
+
+    def dropped(self, doc: Document, reason: str) -> None:
+        self._c.inc(f"{self.step}/in")
+        self.drop(doc, reason)
+
+    def notes(self, step: object) -> None:
+        """Side counts a step kept (`SimpleStep.note`, e.g. no_gutenberg_markers) into counters."""
+        notes = getattr(step, "_notes", None)
+        if notes:
+            for name, n in notes.items():
+                self._c.inc(name, n)
+            notes.clear()
 
 
 class ReadFiles(beam.DoFn):
@@ -134,24 +208,29 @@ def read_file_tallies(folder: str) -> dict[str, dict]:
 
 
 class ApplyStep(beam.DoFn):
-    """Run one cleaning step; drops counted as `drop.<reason>`, the model loaded once in setup()."""
+    """Run one cleaning step, the model loaded once in setup(); in, out, drops by reason and lines and
+    characters removed counted per step (StepCounts)."""
 
     def __init__(self, step: Step) -> None:
         self.step = step
+        self.dropped = dropped_config()
 
     def setup(self) -> None:
         self.step.setup()
-        self._drops = Drops()
+        self._counts = StepCounts(self.step.name, self.dropped)
 
     def process(self, doc: Document) -> Iterator[Document]:
         out = self.step(doc)
+        counts = self._counts
         if isinstance(out, Drop):
-            self._drops.drop(doc, out.reason)
+            counts.dropped(doc, out.reason)
         else:
+            counts.passed(doc, out)
             yield out
+        counts.notes(self.step)
 
     def finish_bundle(self) -> None:
-        LEDGER.flush()
+        self._counts.close()
 
 
 def apply_steps(docs: beam.PCollection, steps: list[Step]) -> beam.PCollection:

@@ -10,8 +10,7 @@ import apache_beam as beam
 
 from filters.base import Drop
 from filters.wikipedia import clean_article
-from pipeline.accounting import LEDGER
-from pipeline.beam.transforms import Counters, Drops
+from pipeline.beam.transforms import Counters, StepCounts, dropped_config
 from pipeline.document import Document
 
 LINKS_TAG = "links"
@@ -24,9 +23,10 @@ class CleanArticle(beam.DoFn):
     def __init__(self, drop_disambiguation: bool = True, export_links: bool = True) -> None:
         self.drop_disambiguation = drop_disambiguation
         self.export_links = export_links
+        self.dropped = dropped_config()
 
     def setup(self) -> None:
-        self._drops = Drops()
+        self._counts = StepCounts("wikitext", self.dropped)
         self._count = Counters("")
 
     def process(self, doc: Document) -> Iterator[Any]:
@@ -36,9 +36,10 @@ class CleanArticle(beam.DoFn):
         if links:
             self._count.inc("external_links", len(links))
         if isinstance(out, Drop):
-            self._drops.drop(doc, out.reason)
+            self._counts.dropped(doc, out.reason)
         else:
+            self._counts.passed(doc, out)
             yield out
 
     def finish_bundle(self) -> None:
-        LEDGER.flush()
+        self._counts.close()

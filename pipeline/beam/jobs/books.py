@@ -40,11 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build(docs, args: argparse.Namespace, output: str):
-    import apache_beam as beam
+    from filters.books import StripGutenberg
+    from pipeline.beam.book_dedup import NearDedupBooks
+    from pipeline.beam.transforms import apply_steps
 
-    from pipeline.beam.book_dedup import NearDedupBooks, StripGutenbergFn
-
-    docs = docs | "Step:gutenberg" >> beam.ParDo(StripGutenbergFn())
+    docs = apply_steps(docs, [StripGutenberg()])
     if getattr(args, "no_dedup", False):
         return docs
     return docs | "NearDedup" >> NearDedupBooks(

@@ -172,6 +172,7 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         prefix_bits_for,
         remove_keys_dir,
     )
+    from pipeline.beam.transforms import dropped_config
 
     pre, steps = steps_for(args)
     if getattr(args, "num_shards", 0):
@@ -196,6 +197,7 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
         strict=getattr(args, "strict", False),
         split_by_lang=getattr(args, "split_by_lang", False),
         decontam=decontam,
+        dropped=dropped_config(),
     )
     clean_files_to_shards(files, plan)
 

@@ -41,34 +41,30 @@ def keep_first(values: Iterable[Candidate]) -> Candidate:
 
 
 class EmitKept:
-    """(hash, winner) -> the kept file; the other copies are counted as `drop.duplicate_file`, each
-    booked to its input file (pipeline/accounting.py; the ledger is flushed by CountKept downstream, which
-    runs in the same fused stage)."""
+    """(hash, winner) -> the kept file; the other copies are counted as `duplicate_file` of the step
+    `file_dedup`, each booked to its input file (pipeline/accounting.py; the ledger is flushed by
+    CountKept downstream, which runs in the same fused stage)."""
 
     def __init__(self) -> None:
-        self._counter: Any = None
+        self._drops: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_counter": None}
+        return {"_drops": None}
 
     def __call__(self, kv: tuple[str, Candidate]) -> Iterator[Document]:
-        from pipeline.accounting import LEDGER, file_index
+        from pipeline.accounting import file_index
 
         _, (_, doc, copies) = kv
         losers = dict(copies)
         losers[file_index(doc)] -= 1  # the winner's own copy is kept
-        total = sum(losers.values())
-        if total:
-            if self._counter is None:
-                from apache_beam.metrics import Metrics
+        if sum(losers.values()):
+            if self._drops is None:
+                from pipeline.beam.transforms import Drops
 
-                from pipeline.beam.transforms import NAMESPACE
-
-                self._counter = Metrics.counter(NAMESPACE, "drop.duplicate_file")
-            self._counter.inc(total)
+                self._drops = Drops("file_dedup")
             for index, n in losers.items():
                 if n:
-                    LEDGER.drop_from(index, "duplicate_file", n)
+                    self._drops.drop_from(index, "duplicate_file", n)
         yield doc
 
 

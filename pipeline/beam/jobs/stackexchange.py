@@ -14,28 +14,31 @@ from pipeline.document import Document, Meta
 
 
 class _Counted:
-    """Base of the DoFns below: Beam counters created on first use, never pickled; drops and kept
-    threads booked by input file (pipeline/accounting.py), the ledger flushed at each bundle's end."""
+    """Base of the DoFns below: drops counted for the step `step` (pipeline/beam/transforms.py Drops:
+    counters, the input file's ledger, --write-dropped), created on each worker, closed at each bundle's
+    end. The --write-dropped setting is taken when the pipeline is built."""
+
+    step = "threads"
 
     def __init__(self) -> None:
-        self._counters: dict[str, Any] = {}
+        from pipeline.beam.transforms import dropped_config
+
+        self.dropped = dropped_config()
+        self._drops: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_counters": {}}
+        return {**self.__dict__, "_drops": None}
 
-    def _inc(self, name: str, n: int = 1) -> None:
-        if name not in self._counters:
-            from apache_beam.metrics import Metrics
+    @property
+    def drops(self) -> Any:
+        if self._drops is None:
+            from pipeline.beam.transforms import Drops
 
-            from pipeline.beam.transforms import NAMESPACE
-
-            self._counters[name] = Metrics.counter(NAMESPACE, name)
-        self._counters[name].inc(n)
+            self._drops = Drops(self.step, self.dropped)
+        return self._drops
 
     def finish_bundle(self) -> None:
-        from pipeline.accounting import LEDGER
-
-        LEDGER.flush()
+        self.drops.close()
 
 
 def _dofn(cls: type) -> type:
@@ -48,14 +51,13 @@ def _dofn(cls: type) -> type:
 class KeepSites(_Counted):
     """Keep posts whose site is in the side-input list (the computed top sites)."""
 
+    step = "sites"
+
     def process(self, post: Document, sites: list[str]) -> Iterator[Document]:
         if post.meta.get(Meta.SITE) in sites:
             yield post
         else:
-            from pipeline.accounting import LEDGER
-
-            self._inc("drop.site_not_kept")
-            LEDGER.drop(post, "site_not_kept")
+            self.drops.drop(post, "site_not_kept")
 
 
 class BuildThreads(_Counted):
@@ -68,15 +70,14 @@ class BuildThreads(_Counted):
         from pipeline.accounting import INPUT_INDEX, LEDGER, RECORDS, file_index
 
         posts = list(kv[1])
+        out, _ = build_thread(posts)
+        if isinstance(out, Drop):
+            for post in posts:  # each post dropped, and booked to its own file
+                self.drops.drop(post, out.reason)
+            return
         by_file: dict[int, int] = {}
         for post in posts:
             by_file[file_index(post)] = by_file.get(file_index(post), 0) + 1
-        out, _ = build_thread(posts)
-        if isinstance(out, Drop):
-            self._inc(f"drop.{out.reason}", len(posts))
-            for index, n in by_file.items():
-                LEDGER.drop_from(index, out.reason, n)
-            return
         # the thread is booked to its first file; posts of the same thread in other files (a site's dump
         # given twice) are booked there as kept records too
         first = min(by_file)

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_langs,
         default=",".join(LLAMA_LANGS),
         metavar="LANG,LANG,...",
-        help="wikis to keep (default: LLaMA's 20: %(default)s); others are dropped as language_not_selected",
+        help="wikis to keep (default: LLaMA's 20: %(default)s); others are dropped as lang_not_selected",
     )
     g.add_argument(
         "--wiki-lang",
