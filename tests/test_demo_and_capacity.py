@@ -35,6 +35,12 @@ def test_demo_reduced_setting(tmp_path, capsys) -> None:
     for lang in ("en", "de"):
         assert os.path.exists(os.path.join(out, "models", "lm", f"{lang}.arpa.bin"))
         assert glob.glob(os.path.join(out, "by_lang", "common_crawl", lang, "part-*.parquet"))
+    # what the CommonCrawl job dropped (a quarter of it, chosen by id), and why
+    cc_stats = json.load(open(os.path.join(out, "clean", "common_crawl", "stats.json")))
+    assert cc_stats["steps"]["lid"]["dropped"]["lang_not_selected"] > 0
+    assert main(["inspect", os.path.join(out, "clean", "common_crawl"), "--dropped", "lang_not_selected"]) == 0
+    shown = capsys.readouterr().out
+    assert "lid/lang_not_selected" in shown and "[lid/lang_not_selected]" in shown
     # decontamination over every cleaned output: the three planted passages found, the questions not
     decon = json.load(open(os.path.join(out, "decontaminated", "decontamination", "summary.json")))
     quiz = decon["eval_sets"]["demo_quiz"]

@@ -206,6 +206,9 @@ def run_demo(
             cutoffs,
             "--quality-model",
             quality,
+            # a quarter of what it drops, with step and reason: `llama-data inspect ... --dropped REASON`
+            "--write-dropped",
+            "0.25",
             *runner,
         ],
         [*cc_in, models],
