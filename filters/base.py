@@ -52,12 +52,15 @@ class SimpleStep:
         notes[name] = notes.get(name, 0) + n
 
 
+MIN_LENGTH = 300  # CCNet's min_len: characters a document needs
+
+
 class MinLength(SimpleStep):
     """Drop documents shorter than `min_chars` characters (CCNet min_len = 300)."""
 
     name = "length"
 
-    def __init__(self, min_chars: int = 300) -> None:
+    def __init__(self, min_chars: int = MIN_LENGTH) -> None:
         self.min_chars = min_chars
 
     def __call__(self, doc: Document) -> StepResult:

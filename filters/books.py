@@ -14,6 +14,12 @@ from filters.base import Drop, SimpleStep, StepResult
 from pipeline.document import Document
 
 GUTENBERG_PREFIX = "gutenberg:"
+# The book-level near-dedup (filters/minhash.py, pipeline/beam/book_dedup.py): the books job's defaults.
+# Defined here, not in filters/minhash.py, so the command line reads them without loading datasketch.
+OVERLAP = 0.9  # LLaMA: books with more than 90% content overlap are removed
+LSH_THRESHOLD = 0.3  # Jaccard threshold of the LSH that proposes candidate pairs (minhash.candidate_pairs)
+NUM_PERM = 128  # MinHash permutations
+SEED = 1  # one permutation seed for every signature: sketches are only comparable with the same one
 
 # Start of the book proper: modern "*** START OF THE/THIS PROJECT GUTENBERG EBOOK <TITLE> ***" (also
 # "E-BOOK", "ETEXT", missing spaces), and in old (1990s) files the end of the legal header,

@@ -40,6 +40,7 @@ METADATA_PREFIXES = ("WARC", "CONTENT-", "Content-")  # TFDS _METADATA_PREFIXES
 MAX_PAGE_CHARS = 190_000  # TFDS is_valid_length(max_length=1.9e5)
 MIN_WORDS_PER_LINE = 5
 MIN_NUM_SENTENCES = 3
+LID_THRESHOLD = 0.99  # TFDS: langdetect's English probability >= 0.99 (here fastText lid.176's)
 MAX_WORD_LENGTH = 1000
 _NEWLINES = re.compile(r"\r\n|\r|\n")  # io.TextIOWrapper's universal newlines, as TFDS reads WET
 _TOKEN = re.compile(r"\w+")

@@ -41,6 +41,10 @@ _MINIFIED_NAME = re.compile(r"[.-]min\.(?:js|css)$", re.IGNORECASE)
 _HEAD_CHARS = 2000  # generator markers sit in a file's first lines
 LICENSE_EXPRESSION = "license_expression"  # meta: the whole normalised licence expression
 LICENSE_SOURCE = "license_source"  # meta: where a tree reader found the licence
+# the quality thresholds (RedPajama-v1 github_run_filter.py); the github job's options default to these
+MAX_LINE_LENGTH = 1000  # drop a file with a longer line
+MEAN_LINE_LENGTH = 100.0  # drop a file whose mean line is longer
+MIN_ALNUM_FRACTION = 0.25  # drop a file whose share of letters and digits is lower
 
 
 class GithubLicense(SimpleStep):
@@ -154,7 +158,7 @@ def _line_lengths(text: str) -> list[int]:
 class MaxLineLength(SimpleStep):
     name = "max_line_length"
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = MAX_LINE_LENGTH) -> None:
         self.limit = limit
 
     def __call__(self, doc: Document) -> StepResult:
@@ -164,7 +168,7 @@ class MaxLineLength(SimpleStep):
 class MeanLineLength(SimpleStep):
     name = "mean_line_length"
 
-    def __init__(self, limit: float = 100.0) -> None:
+    def __init__(self, limit: float = MEAN_LINE_LENGTH) -> None:
         self.limit = limit
 
     def __call__(self, doc: Document) -> StepResult:
@@ -188,7 +192,7 @@ def alnum_count(text: str) -> int:
 class AlnumFraction(SimpleStep):
     name = "alnum_fraction"
 
-    def __init__(self, minimum: float = 0.25) -> None:
+    def __init__(self, minimum: float = MIN_ALNUM_FRACTION) -> None:
         self.minimum = minimum
 
     def __call__(self, doc: Document) -> StepResult:
@@ -198,7 +202,10 @@ class AlnumFraction(SimpleStep):
 
 
 def github_steps(
-    max_line: int = 1000, mean_line: float = 100.0, min_alnum: float = 0.25, extra_licenses: Iterable[str] = ()
+    max_line: int = MAX_LINE_LENGTH,
+    mean_line: float = MEAN_LINE_LENGTH,
+    min_alnum: float = MIN_ALNUM_FRACTION,
+    extra_licenses: Iterable[str] = (),
 ) -> list[SimpleStep]:
     """The per-file chain, in order: cheap metadata checks first, then content checks on the
     header-stripped text (RedPajama computes its line statistics after stripping too)."""

@@ -20,6 +20,7 @@ from pipeline.document import Document, Meta
 
 log = logging.getLogger(__name__)
 LABEL_PREFIX = "__label__"
+LANG_THRESHOLD = 0.5  # CCNet's minimum LID score
 # The 176 languages lid.176 predicts (its labels), to refuse an unknown --langs code before a job starts.
 LID_176_LANGS = frozenset(
     """af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb co cs cv
@@ -129,7 +130,7 @@ class LangIdStep(SimpleStep):
     def __init__(
         self,
         langs: tuple[str, ...] | list[str] = ("en",),
-        threshold: float = 0.5,
+        threshold: float = LANG_THRESHOLD,
         model_path: str | None = None,
         semantics: str = "paper",
         groups: dict[str, tuple[str, ...]] | None = None,

@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from filters.books import NUM_PERM, SEED  # defined with the books job's other dedup defaults
+
 SHINGLE_WORDS = 5
-NUM_PERM = 128
-SEED = 1  # one permutation seed for every signature: sketches are only comparable with the same one
 _WORD_RE = re.compile(r"\w+")
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)

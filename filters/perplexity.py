@@ -20,6 +20,7 @@ from pipeline.document import Document, Meta
 
 DEFAULT_CUTOFFS: dict[str, tuple[float, float]] = {"en": (340.0, 520.0)}
 BUCKETS = ("head", "middle", "tail")
+KEEP_BUCKETS = ("head", "middle")  # kept by default, as RedPajama
 
 
 def lm_paths(lm_dir: str, lang: str) -> tuple[str, str]:
@@ -152,7 +153,7 @@ class BucketStep(SimpleStep):
 
     name = "bucket"
 
-    def __init__(self, cutoffs: dict[str, tuple[float, float]], keep: Sequence[str] = ("head", "middle")) -> None:
+    def __init__(self, cutoffs: dict[str, tuple[float, float]], keep: Sequence[str] = KEEP_BUCKETS) -> None:
         bad = set(keep) - set(BUCKETS) - {"all"}
         if bad:
             raise ValueError(f"unknown bucket(s) {sorted(bad)}; expected head, middle, tail")

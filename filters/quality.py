@@ -15,6 +15,7 @@ from pipeline.document import Document, Meta
 
 POSITIVE = "__label__wiki"
 NEGATIVE = "__label__cc"
+QUALITY_THRESHOLD = 0.25  # keep p(wiki) >= this (RedPajama's cut for the classifier)
 
 
 def classifier_text(text: str) -> str:
@@ -100,7 +101,7 @@ class QualityStep(SimpleStep):
 
     name = "quality"
 
-    def __init__(self, model_path: str, threshold: float = 0.25) -> None:
+    def __init__(self, model_path: str, threshold: float = QUALITY_THRESHOLD) -> None:
         self.model_path = model_path
         self.threshold = threshold
         self._model = None

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from pipeline.runner import add_runner_arguments, beam_args_for
+from pipeline.beam.runner import add_runner_arguments, beam_args_for
 
 
 def _config(args: argparse.Namespace):  # -> MixtureConfig

@@ -135,10 +135,13 @@ def duration(seconds: float) -> str:
 
 
 def format_estimate(e: Estimate) -> str:
+    from tokenizer.indexed import IDX_BYTES_PER_SEQUENCE
+
+    per_doc = IDX_BYTES_PER_SEQUENCE + SRC_BYTES_PER_DOC
     idx = (
         f" + .idx/.src ~{size(e.index_bytes)}"
         if e.index_bytes is not None
-        else " + .idx/.src 21 bytes per document, count unknown here"
+        else f" + .idx/.src {per_doc} bytes per document, count unknown here"
     )
     capped = " (one per shard)" if e.capped_workers else ""
     return (

@@ -28,9 +28,9 @@ from mixtures.config import MixtureConfig
 from mixtures.estimate import DEFAULT_RESULTS, estimate, format_estimate
 from mixtures.plan import Plan, plan_for_tokens
 from mixtures.reader import FORMAT, MANIFEST
+from pipeline.beam.runner import make_pipeline, print_dry_run
+from pipeline.beam.transforms import NAMESPACE
 from pipeline.document import SOURCES
-from pipeline.runner import make_pipeline, print_dry_run
-from pipeline.transforms import NAMESPACE
 from tokenizer.indexed import DatasetError, read_sidecar
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from mixtures.config import MixtureConfig
 
 DEFAULT_SHARD_TOKENS = 1_000_000_000  # 2 GB of uint16 per shard .bin
 DEFAULT_MAX_EPOCHS = 4.0
-_IDX_HEADER = 34  # Megatron .idx header bytes (tokenizer/indexed.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,9 +91,10 @@ class Plan:
 
     @property
     def idx_bytes_estimate(self) -> int | None:
+        from tokenizer.indexed import IDX_BYTES_PER_FILE, IDX_BYTES_PER_SEQUENCE  # the format's own sizes
+
         docs = self.documents_estimate
-        # per sequence: int32 length + int64 offset + int64 document index entry
-        return None if docs is None else self.num_shards * (_IDX_HEADER + 8) + 20 * docs
+        return None if docs is None else self.num_shards * IDX_BYTES_PER_FILE + IDX_BYTES_PER_SEQUENCE * docs
 
     def by_name(self) -> dict[str, SourcePlan]:
         return {s.name: s for s in self.sources}

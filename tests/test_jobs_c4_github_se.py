@@ -113,9 +113,9 @@ def test_stackexchange_grouping_with_computed_top_sites() -> None:
         _post("mid.se", 5, "answer", 1, 2, "<p>so</p>"),
         _post("tiny.se", 1, "question", 1, 5, "<p>Small site</p>", "Q three"),
     ]
-    args = argparse.Namespace(sites=None, top_sites=2)
+    opts = se_job.StackExchangeOptions(top_sites=2)
     with TestPipeline() as p:
-        out = se_job.build(p | beam.Create(posts), args, "") | beam.Map(_id_text)
+        out = se_job.build(p | beam.Create(posts), opts, "") | beam.Map(_id_text)
         assert_that(out, equal_to([("big.se/1", "Q one\n\nWhy?\n\nten\n\nnine"), ("mid.se/1", "Q two\n\nHow?\n\nso")]))
 
 
@@ -366,4 +366,4 @@ def test_c4_clean_mode_turns_wet_into_c4(tmp_path) -> None:
 
 @pytest.mark.parametrize("mode,reader", [("passthrough", "c4"), ("clean", "common_crawl")])
 def test_c4_reader_follows_mode(mode: str, reader: str) -> None:
-    assert c4_job.reader_source(_args(c4_job, ["--mode", mode])) == reader
+    assert c4_job.reader_source(c4_job.JOB.options_from(_args(c4_job, ["--mode", mode]))) == reader

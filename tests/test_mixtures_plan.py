@@ -148,21 +148,6 @@ def test_plan_from_token_folder(tmp_path, capsys):
     assert "MISSING" in capsys.readouterr().out
 
 
-def test_tokenizer_sampling_weights_equal_the_mixture_config():
-    """tokenizer/ keeps Table 1's proportions as a constant (it may not import mixtures/): they must
-    stay equal to mixtures/llama1.yaml."""
-    from mixtures.config import load_config
-    from tokenizer.config import TABLE1_WEIGHTS
-
-    cfg = {s.name: s.proportion for s in load_config().sources}
-    assert cfg.keys() == TABLE1_WEIGHTS.keys()
-    for name, w in TABLE1_WEIGHTS.items():
-        assert abs(cfg[name] - w) < 1e-12, name
-
-
-# -- what a build costs: bytes and expected wall time from the measured writer speed -------------------
-
-
 def _bench_json(path, rows: dict[int, float], disk: float = 1000.0) -> str:
     data = {
         "machine": "testbox",

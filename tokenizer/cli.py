@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from pipeline.runner import add_runner_arguments
+from pipeline.beam.runner import add_runner_arguments
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -45,7 +45,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
-    from pipeline.runner import beam_args_for
+    from pipeline.beam.runner import beam_args_for
     from tokenizer.encode_job import run_encode
 
     res = run_encode(

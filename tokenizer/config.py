@@ -14,18 +14,11 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-# Table 1 of Touvron et al. 2023 (LLaMA), "sampling proportion". Kept here as a small constant because
-# mixtures/ imports tokenizer/ (not the other way round); mixtures/llama1.yaml carries the same numbers
-# with their provenance for the mixture planner, and tests/test_mixtures_plan.py checks the two agree.
-TABLE1_WEIGHTS: dict[str, float] = {
-    "common_crawl": 0.67,
-    "c4": 0.15,
-    "github": 0.045,
-    "wikipedia": 0.045,
-    "books": 0.045,
-    "arxiv": 0.025,
-    "stackexchange": 0.02,
-}
+from mixtures.config import load_config
+
+# Table 1 of Touvron et al. 2023 (LLaMA), "sampling proportion" per source, in the pipeline's source
+# order: read from mixtures/llama1.yaml, the one place the numbers are written (with their provenance).
+TABLE1_WEIGHTS: dict[str, float] = {s.name: s.proportion for s in load_config().sources}
 
 # SentencePiece trainer_spec fields that must equal the released LLaMA model (vocab_size is checked
 # against the requested size separately, since small vocabs are allowed for samples and tests).

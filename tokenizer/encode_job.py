@@ -15,7 +15,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipeline.transforms import NAMESPACE
+from pipeline.beam.transforms import NAMESPACE
 from tokenizer.encode import ShardEncoder, plan, remove_stale, summarise, up_to_date, write_summary
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def run_encode(
     force: bool = False,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    from pipeline.runner import make_pipeline, print_dry_run
+    from pipeline.beam.runner import make_pipeline, print_dry_run
     from tokenizer.sources import discover
 
     shards = discover(inputs)

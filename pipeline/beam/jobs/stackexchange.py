@@ -6,11 +6,19 @@ reach the filter as a Beam side input."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from filters.stackexchange import TOP_SITES
 from pipeline.beam.jobs import JobSpec
 from pipeline.document import Document, Meta
+
+
+@dataclasses.dataclass(frozen=True)
+class StackExchangeOptions:
+    sites: str | None = None  # comma-separated sites to keep; None: the `top_sites` largest
+    top_sites: int = TOP_SITES
 
 
 class _Counted:
@@ -101,17 +109,17 @@ def parse_sites(value: str | None) -> list[str]:
     return sorted({s.strip() for s in (value or "").split(",") if s.strip()})
 
 
-def build(docs, args, output):
+def build(docs, opts: StackExchangeOptions, output: str):
     import apache_beam as beam
 
-    from filters.stackexchange import TOP_SITES, SiteFilter, top_sites
+    from filters.stackexchange import SiteFilter, top_sites
     from pipeline.beam.transforms import apply_steps
 
-    sites = parse_sites(getattr(args, "sites", None))
+    sites = parse_sites(opts.sites)
     if sites:
         posts = apply_steps(docs, [SiteFilter(sites)])
     else:
-        n = getattr(args, "top_sites", TOP_SITES)
+        n = opts.top_sites
         largest = (
             docs
             | "Sites:Of" >> beam.Map(site_of)
@@ -132,14 +140,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("stackexchange")
     g.add_argument(
         "--sites",
-        default=None,
+        default=StackExchangeOptions.sites,
         help="comma-separated sites to keep (as the reader names them, e.g. the dump's "
         "`math.stackexchange.com`); default: the --top-sites largest by post count in the input",
     )
     g.add_argument(
         "--top-sites",
         type=int,
-        default=28,
+        default=StackExchangeOptions.top_sites,
         help="without --sites, keep this many of the largest sites (LLaMA: 28)",
     )
 
@@ -147,6 +155,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 JOB = JobSpec(
     source="stackexchange",
     meta_keys=(Meta.SITE, Meta.QUESTION_ID, Meta.SCORE, Meta.TITLE, Meta.ORIGIN),
+    options=StackExchangeOptions,
     build=build,
     add_arguments=add_arguments,
     help="StackExchange Posts.xml -> one document per question (title, body, answers by score), 28 largest sites",
