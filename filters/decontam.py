@@ -344,6 +344,11 @@ class DecontamStep(SimpleStep):
         self.__dict__.update(state)
         self.hasher = WordHasher()
 
+    def setup(self) -> None:
+        """On a worker: the item texts go to a mapped file, so the step holds 8 bytes per n-gram plus
+        its constant prefilter (the texts' pages are read only for candidate hits)."""
+        self.index.spill()
+
     def __call__(self, doc: Document) -> StepResult:
         return self.scan(doc).result
 

@@ -115,6 +115,11 @@ def test_step_survives_pickling(index: EvalIndex) -> None:
     assert type(spilled.blob).__name__ == "mmap" and bytes(spilled.blob) == index.blob
     assert [DecontamStep(spilled).scan(d).result for d in docs()] == [step.scan(d).result for d in docs()]
     assert pickle.loads(pickle.dumps(spilled)).blob == index.blob
+    # what a worker does with the step it unpickles: setup() maps the texts, the results stay the same
+    worker = pickle.loads(blob)
+    worker.setup()
+    assert type(worker.index.blob).__name__ == "mmap"
+    assert [worker.scan(d).result for d in docs()] == [step.scan(d).result for d in docs()]
 
 
 def test_collision_is_confirmed_not_trusted(index: EvalIndex) -> None:

@@ -275,6 +275,8 @@ class _ScanDocs:
         if self._counters is None:
             from apache_beam.metrics import Metrics
 
+            self.step.setup()  # first document on this worker: map the item texts from a file
+
             from pipeline.beam.transforms import NAMESPACE, Drops
 
             # Drops counts drop.contaminated and books the document to its input file (the ledger of

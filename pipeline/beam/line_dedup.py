@@ -182,6 +182,8 @@ class _FileDoFn(beam.DoFn):
         # pass 1 runs only the pre-steps: it must not load (or hold memory for) the models of pass 2
         for step in self.plan.pre_steps if self.phase == "hash" else (*self.plan.pre_steps, *self.plan.steps):
             step.setup()
+        if self.phase != "hash" and self.plan.decontam is not None:
+            self.plan.decontam.setup()
         self._skips = Counters("skip.")
         self._c = Counters("")
         self._progress = ProgressFile(self.plan.progress_dir, self.phase)
