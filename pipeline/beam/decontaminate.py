@@ -20,6 +20,7 @@ from filters.base import Drop
 from filters.decontam import DEFAULT_N, MODES, DecontamStep, EvalIndex, ScanResult
 from filters.eval_sets import load_index
 from pipeline.document import Document
+from pipeline.files import write_bytes
 
 log = logging.getLogger(__name__)
 FOLDER = "decontamination"
@@ -192,23 +193,9 @@ def write_results(output_dir: str, tally: Tally, info: dict[str, Any], scanned: 
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows, schema), buf, compression="zstd")
     text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
-    _write_bytes(os.path.join(folder, MATCHES_FILE), buf.getvalue())
-    _write_bytes(os.path.join(folder, SUMMARY_FILE), text.encode())
+    write_bytes(os.path.join(folder, MATCHES_FILE), buf.getvalue())
+    write_bytes(os.path.join(folder, SUMMARY_FILE), text.encode())
     return summary
-
-
-def _write_bytes(path: str, data: bytes) -> None:
-    if "://" in path:
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.create(path) as f:
-            f.write(data)
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def read_summary(output_dir: str) -> dict[str, Any] | None:

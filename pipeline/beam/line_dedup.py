@@ -42,6 +42,7 @@ from filters.dedup import file_summary, find_duplicates, keep_masks, line_keys, 
 from filters.normalize import warm_up
 from pipeline.beam.transforms import NAMESPACE, Counters, StepCounts
 from pipeline.document import Document, Meta
+from pipeline.files import read_bytes, write_bytes
 from pipeline.progress import ProgressFile
 from pipeline.sources import reader_for
 from pipeline.sources.base import read_guarded
@@ -116,28 +117,19 @@ def save_arrays(path: str, **arrays: np.ndarray) -> None:
     """np.savez to a local or remote path, atomically on a local disk (a retried DoFn may write it again)."""
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    if "://" in path:
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.create(path) as f:
-            f.write(buf.getvalue())
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(buf.getbuffer())
-    os.replace(tmp, path)
+    write_bytes(path, buf.getbuffer())
 
 
 def load_arrays(path: str) -> dict[str, np.ndarray]:
+    """A local file is read array by array (no whole-file copy in memory); a remote one in one read."""
     if "://" in path:
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.open(path) as f:
-            data = np.load(io.BytesIO(f.read()))
+        data = read_bytes(path)
+        if data is None:
+            raise FileNotFoundError(path)
+        arrays = np.load(io.BytesIO(data))
     else:
-        data = np.load(path)
-    return {k: data[k] for k in data.files}
+        arrays = np.load(path)
+    return {k: arrays[k] for k in arrays.files}
 
 
 def remove_keys_dir(plan: FilePlan) -> None:
@@ -426,18 +418,7 @@ class _Tally:
 
 
 def _write_json(path: str, obj: dict) -> None:
-    data = json.dumps(obj, sort_keys=True).encode()
-    if "://" in path:
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.create(path) as f:
-            f.write(data)
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    write_bytes(path, json.dumps(obj, sort_keys=True).encode())
 
 
 def collect_decontamination(plan: FilePlan) -> tuple[Any, int]:
@@ -454,17 +435,8 @@ def collect_decontamination(plan: FilePlan) -> tuple[Any, int]:
 
 
 def _read_json(path: str) -> dict | None:
-    if "://" in path:
-        from apache_beam.io.filesystems import FileSystems
-
-        if not FileSystems.exists(path):
-            return None
-        with FileSystems.open(path) as f:
-            return json.loads(f.read())
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    data = read_bytes(path)
+    return None if data is None else json.loads(data)
 
 
 def collect_tallies(plan: FilePlan) -> dict[str, dict]:
